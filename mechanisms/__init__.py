@@ -1,0 +1,31 @@
+"""Pure market primitives, online mechanisms and property checkers (no Mesa import).
+
+A researcher can run any registered mechanism on a list of reports without the agent-based
+model::
+
+    >>> from mechanisms import Goods, Market, BundleRanking, Report, make_mechanism, run_schedule
+    >>> goods = Goods(("a", "b"), (1, 1))
+    >>> market = Market("bundles", goods, max_bundle_size=2)
+    >>> r = BundleRanking.from_ranked_list(goods, [["a"], ["b"]])
+    >>> run = run_schedule(lambda: make_mechanism("sd", market), [[Report(0, r)], [Report(1, r)]], seed=1)
+    >>> [goods.format_bundle(run.outcomes[i].bundle) for i in (0, 1)]
+    ['{a}', '{b}']
+"""
+from . import baselines  # noqa: F401  (registers sd, rsd)
+from . import ocam, procurement, sem  # noqa: F401  (register their mechanisms)
+from .engine import RunRecord, apply_deviations, run_schedule
+from .errors import ConfigError, InvariantError
+from .market import Goods, bundle_items, bundle_mask, bundle_size, masks_to_matrix
+from .preferences import AgentType, BundleRanking, Cost, WeakOrder
+from .protocol import (MECHANISMS, Claim, Market, MechanismSpec, OnlineMechanism, ParamSpec,
+                       checked_step, make_mechanism, register_mechanism)
+from .reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome, Report
+from .rng import Streams
+
+__all__ = [
+    "AgentType", "BundleOutcome", "BundleRanking", "Claim", "ConfigError", "Cost", "Goods",
+    "HireOutcome", "InvariantError", "MECHANISMS", "Market", "MechanismSpec", "ObjectOutcome",
+    "OnlineMechanism", "Outcome", "ParamSpec", "Report", "RunRecord", "Streams", "WeakOrder",
+    "apply_deviations", "bundle_items", "bundle_mask", "bundle_size", "checked_step",
+    "make_mechanism", "masks_to_matrix", "register_mechanism", "run_schedule",
+]

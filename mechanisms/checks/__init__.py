@@ -1,0 +1,1 @@
+"""Property checkers shared by the mechanisms' tests and the auditor."""
