@@ -241,6 +241,17 @@ class OnlineMechanism(ABC):
         """Return run-level diagnostics (solver errors, excess demand, ...) after the last step."""
         return {}
 
+    def unilateral_outcome(self, report: Report, tick: int) -> Outcome:
+        """Return the outcome ``report.agent`` would get by declaring ``report`` at ``tick``.
+
+        The incremental replay path (``spec.incremental``): called on the mechanism in its
+        final state after the truthful run, it must equal what a full replay with only this
+        agent's report changed gives this agent. Only mechanisms whose paper makes an agent's
+        outcome independent of its own effect on others' (given the state at its arrival,
+        which the mechanism records) implement it; the auditor tests it against full replays.
+        """
+        raise NotImplementedError(f"{self.spec.name} declares no incremental replay path")
+
 
 MECHANISMS: Registry[type[OnlineMechanism]] = Registry("mechanism")
 
