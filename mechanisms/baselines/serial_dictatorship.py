@@ -73,6 +73,8 @@ class SerialDictatorship(OnlineMechanism):
     def start(self, streams) -> None:
         super().start(streams)
         self._remaining = self.market.goods.capacity.astype(np.float64).copy()
+        self._bits = np.arange(self._remaining.size, dtype=np.int64)
+        self._blocked = blocked_goods(self._remaining)
 
     def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
         order = list(range(len(reports)))
@@ -86,9 +88,10 @@ class SerialDictatorship(OnlineMechanism):
             if bundles:
                 if not isinstance(r.declared, BundleRanking):
                     raise ConfigError(f"report[{r.agent}]", type(r.declared).__name__, "a BundleRanking")
-                b = pick_bundle(r.declared, rem)
+                b = r.declared.best_available(self._blocked)
                 if b:
-                    rem -= ((b >> np.arange(rem.size)) & 1)
+                    rem -= ((b >> self._bits) & 1)
+                    self._blocked = blocked_goods(rem)
                 outs[k] = BundleOutcome(r.agent, tick, b)
             else:
                 if not isinstance(r.declared, WeakOrder):

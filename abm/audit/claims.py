@@ -1,0 +1,351 @@
+"""Claimed properties checked against their definitions (issue 7, item 3).
+
+Mechanisms declare their claims in ``spec.claims`` (keys such as ``"strategyproof"``,
+``"gsp1"``, ``"sp1"``, ``"universal_truthfulness"``, ``"budget_feasible"``, ``"ir"``). The
+auditor dispatches on the key through :data:`CLAIM_CHECKERS`; a key without a checker is
+reported as ``"no checker"``, never silently passed.
+
+Two levels:
+
+- *deviation* checkers judge one deviation (a group and its reports) against the truthful
+  baseline: strategyproofness, GSP1, SP1's per-pair event, universal truthfulness;
+- *run* checkers judge one realised run (the baseline and every full deviating replay):
+  budget feasibility, individual rationality, and the fairness/efficiency properties whose
+  checkers live in ``mechanisms/checks`` (EF1, DACEEI, greedy, equal-type envy-freeness).
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from mechanisms.engine import RunRecord, run_schedule
+from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
+from mechanisms.protocol import Claim
+from mechanisms.reports import BundleOutcome, HireOutcome, Outcome
+
+from .gains import TOL, Comparison, better_by_at_most_one_object, weakly_better_bundle
+from .replay import Deviation, Replayed, Replayer
+
+HOLDS, VIOLATED, NOT_APPLICABLE, NO_CHECKER = "holds", "violated", "not applicable", "no checker"
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """The verdict of one claim on one deviation or run.
+
+    ``status`` is ``"holds"``, ``"violated"``, ``"not applicable"`` (the claim does not speak
+    about this case, e.g. strategyproofness for a coalition) or ``"no checker"``.
+    ``condition`` says which part of the definition decided it (GSP1: ``"i"``,
+    ``"i (weak escape)"``, ``"ii"``, ``"none"``); ``detail`` explains in words.
+    """
+
+    claim: str
+    status: str
+    condition: str = ""
+    detail: str = ""
+
+    @property
+    def violated(self) -> bool:
+        """True when the claim failed on this case."""
+        return self.status == VIOLATED
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Options of the checks.
+
+    Parameters
+    ----------
+    eps : float
+        SP1's epsilon (SEM paper, Definition 6): a pair counts against SP1 when the truthful
+        lottery does not weakly dominate the deviating one and their sup-norm distance is at
+        least ``eps``. Default 0.05.
+    support_draws : int
+        K, the number of coin draws (seeds) used to estimate the supports R(.) of GSP1 when the
+        mechanism cannot give them exactly. Default 16.
+    path : str
+        Replay path, ``"auto"`` (default), ``"full"`` or ``"incremental"``.
+    """
+
+    eps: float = 0.05
+    support_draws: int = 16
+    path: str = "auto"
+
+
+@dataclass
+class DeviationCase:
+    """Everything a deviation checker may look at: the deviation, both outcomes, true types."""
+
+    deviation: Deviation
+    true_types: Mapping[int, AgentType]
+    truth: dict[int, Outcome]
+    dev: dict[int, Outcome]
+    comparisons: dict[int, Comparison]
+    replayer: Replayer
+    replayed: Replayed
+    options: AuditOptions
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+# ---- supports R(Phi_i(.)) -------------------------------------------------------------
+def _draw_seed(seed: int, k: int) -> int:
+    if k == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, 0xA0D17, k]).generate_state(1, dtype=np.uint32)[0])
+
+
+def exact_support(run: RunRecord, agent: int) -> frozenset[int] | None:
+    """Return the exact support R(Phi_agent) in ``run``, or None when the mechanism cannot give it.
+
+    Uses the mechanism's ``outcome_support(agent)`` hook when it has one (OCAM: the bundles
+    demanded at the posted prices for every realisation of the finite random budget f(theta),
+    Section 4.2; a sample agent's SD pick is deterministic).
+    """
+    fn = getattr(run.mechanism, "outcome_support", None)
+    if fn is None:
+        return None
+    try:
+        sup = fn(agent)
+    except NotImplementedError:
+        return None
+    return None if sup is None else frozenset(int(b) for b in sup)
+
+
+def sampled_supports(replayer: Replayer, reports: Mapping[int, AgentType], agents: tuple[int, ...],
+                     k: int) -> dict[int, frozenset[int]]:
+    """Return, per agent, the bundles realised over ``k`` coin draws with ``reports`` swapped in.
+
+    Draw 0 is the run's own seed; the others are seeds derived from it. An estimate of the
+    support from below (a bundle of small probability may be missed): the verdict says so.
+    """
+    out: dict[int, set[int]] = {a: set() for a in agents}
+    for d in range(k):
+        run = run_schedule(replayer.factory, replayer.schedule, _draw_seed(replayer.seed, d), dict(reports),
+                           record_public=False)
+        for a in agents:
+            out[a].add(int(run.outcomes[a].bundle))
+    return {a: frozenset(s) for a, s in out.items()}
+
+
+def supports(case: DeviationCase) -> tuple[dict[int, frozenset[int]], dict[int, frozenset[int]], str]:
+    """Return (truthful supports, deviating supports, method) for the deviation's members.
+
+    ``method`` is ``"exact"`` when the mechanism gave exact supports for both profiles and
+    ``"sampled K=<k>"`` when they were estimated from K coin draws.
+    """
+    rp, dev = case.replayer, case.deviation
+    agents = dev.agents
+    base = rp.baseline(agents)
+    run = case.replayed.run
+    if run is None and exact_support(base, agents[0]) is not None:
+        run = rp.full(dev)  # the incremental path has no deviating mechanism state; replay
+    t_ex = {a: exact_support(base, a) for a in agents}
+    d_ex = {a: exact_support(run, a) for a in agents} if run is not None else {a: None for a in agents}
+    if all(v is not None for v in t_ex.values()) and all(v is not None for v in d_ex.values()):
+        return t_ex, d_ex, "exact"  # type: ignore[return-value]
+    k = case.options.support_draws
+    key = ("truth-support", agents, k)
+    truth_reports = {a: case.true_types[a] for a in agents}
+    if key not in rp.__dict__.setdefault("_support_cache", {}):
+        rp._support_cache[key] = sampled_supports(rp, truth_reports, agents, k)  # type: ignore[attr-defined]
+    t_s = rp._support_cache[key]  # type: ignore[attr-defined]
+    d_s = sampled_supports(rp, dev.reports, agents, k)
+    return t_s, d_s, f"sampled K={k}"
+
+
+# ---- deviation checkers ------------------------------------------------------------------
+def check_strategyproof(case: DeviationCase, claim: Claim) -> ClaimResult:
+    """Return whether a unilateral deviation left the deviator no better off (strategyproofness).
+
+    Per realisation of the mechanism's coins (common random numbers): the deviating outcome
+    must not be strictly better under the true type. For lotteries (SEM Theorem 5, proof of
+    Claim 5: the truthful agent "must receive a stochastically undominated lottery"), the
+    deviating lottery must not strictly stochastically dominate the truthful one. Coalitions:
+    not applicable.
+    """
+    if case.deviation.size != 1:
+        return ClaimResult(claim.key, NOT_APPLICABLE, detail="strategyproofness is about unilateral deviations")
+    (a, c), = case.comparisons.items()
+    if c.profitable:
+        return ClaimResult(claim.key, VIOLATED, "profitable", f"agent {a} gained {c.gain:g} by misreporting")
+    return ClaimResult(claim.key, HOLDS, "not profitable")
+
+
+def check_universal_truthfulness(case: DeviationCase, claim: Claim) -> ClaimResult:
+    """Return whether a unilateral bid change raised the seller's utility in this realisation.
+
+    Budget-feasible paper, Section 2: a randomised mechanism is universally truthful when it
+    is a distribution over truthful deterministic mechanisms for every fixed arrival order; the
+    replay keeps the coins and the order fixed, so any strictly profitable bid change in one
+    realisation is a violation.
+    """
+    res = check_strategyproof(case, claim)
+    if res.status == VIOLATED:
+        (a, c), = case.comparisons.items()
+        t, d = case.truth[a], case.dev[a]
+        return ClaimResult(claim.key, VIOLATED, "profitable",
+                           f"seller {a} (true cost {case.true_types[a].value:g}) bid "  # type: ignore[union-attr]
+                           f"{case.deviation.reports[a].value:g} instead and its utility rose by {c.gain:g} "  # type: ignore[union-attr]
+                           f"(hired {t.hired}->{d.hired}, payment {t.payment:g}->{d.payment:g})")  # type: ignore[union-attr]
+    return res
+
+
+def check_gsp1(case: DeviationCase, claim: Claim) -> ClaimResult:
+    """Return which condition of GSP1 (OCAM paper, Definition 6) holds for this group deviation.
+
+    With R(.) the support of an agent's random allocation under the truthful profile and the
+    deviating profile: (i) some member i has x_i >=_i x'_i for every x_i in R(truth) and
+    x'_i in R(deviation); (ii) every member i has, for every such pair, a good j with
+    x_i >=_i (x'_i - e^j)^+. Violated when neither holds. ``condition`` is ``"ii"``, ``"i"``,
+    or ``"i (weak escape)"`` when (i) holds only through members that gave up nothing (same
+    supports, indifferent) while (ii) fails: the weak-GSP escape that lets the rest of the
+    coalition gain beyond one object.
+    """
+    t_sup, d_sup, method = supports(case)
+    members = case.deviation.agents
+    cond_i: list[int] = []
+    cond_ii_fail: list[int] = []
+    for a in members:
+        true = case.true_types[a]
+        if not isinstance(true, BundleRanking):
+            return ClaimResult(claim.key, NOT_APPLICABLE, detail="GSP1 is defined for bundle allocations")
+        pairs = [(x, y) for x in t_sup[a] for y in d_sup[a]]
+        if all(weakly_better_bundle(true, x, y) for x, y in pairs):
+            cond_i.append(a)
+        if not all(better_by_at_most_one_object(true, x, y) for x, y in pairs):
+            cond_ii_fail.append(a)
+    info = f"supports {method}"
+    if not cond_ii_fail:
+        return ClaimResult(claim.key, HOLDS, "ii", f"every member gains at most one object ({info})")
+    if cond_i:
+        gave_nothing = [a for a in cond_i if t_sup[a] == d_sup[a]]
+        cond = "i (weak escape)" if len(gave_nothing) == len(cond_i) else "i"
+        return ClaimResult(claim.key, HOLDS, cond,
+                           f"member(s) {cond_i} weakly worse off; member(s) {cond_ii_fail} gain more than one "
+                           f"object ({info})")
+    worst = cond_ii_fail[0]
+    return ClaimResult(claim.key, VIOLATED, "none",
+                       f"no member is weakly worse off in every realisation, and member(s) {cond_ii_fail} get a "
+                       f"bundle better than the truthful one by more than one object (e.g. agent {worst}: truthful "
+                       f"support {sorted(t_sup[worst])}, deviating support {sorted(d_sup[worst])}; {info})")
+
+
+def check_sp1(case: DeviationCase, claim: Claim) -> ClaimResult:
+    """Return whether this (agent, misreport) pair counts against SP1 (SEM paper, Definition 6).
+
+    SP1 requires Pr(pi_i >=_i pi_(i,j) or ||pi_i - pi_(i,j)||_inf < eps) -> 1 as n grows, for
+    misreports j of the same arrival period. The pair counts against it (status
+    ``"violated"``) when the truthful lottery does not weakly stochastically dominate the
+    deviating one AND their sup-norm distance is at least ``eps``. SP1 is asymptotic: a
+    positive share at one n is evidence only through its trend across replica sizes
+    (:func:`abm.audit.studies.sp1_study`).
+    """
+    if case.deviation.size != 1:
+        return ClaimResult(claim.key, NOT_APPLICABLE, detail="SP1 is about unilateral misreports")
+    (a, c), = case.comparisons.items()
+    if c.dominated is None:
+        return ClaimResult(claim.key, NOT_APPLICABLE, detail="SP1 is defined for lotteries over objects")
+    if not c.dominated and (c.distance or 0.0) >= case.options.eps - TOL:
+        return ClaimResult(claim.key, VIOLATED, "not dominated, distance >= eps",
+                           f"agent {a}: truthful lottery does not dominate the deviating one, distance "
+                           f"{c.distance:.4g} >= eps={case.options.eps:g}")
+    return ClaimResult(claim.key, HOLDS, "dominated" if c.dominated else "distance < eps")
+
+
+# ---- run checkers -------------------------------------------------------------------------
+def _budget(run: RunRecord) -> float | None:
+    m = run.mechanism
+    for src in (getattr(m, "params", {}), m.market.extra):
+        if isinstance(src, Mapping) and "budget" in src and src["budget"] is not None:
+            return float(src["budget"])
+    b = getattr(m.market, "budget", None)
+    return None if b is None else float(b)
+
+
+def check_budget_feasible(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
+    """Return whether total payments stay within the budget B in this realisation.
+
+    Budget-feasible paper, Section 2: sum_i p_i(b) <= B for every bid profile, here every
+    realised run (the baseline and each full deviating replay).
+    """
+    hires = [o for o in run.outcomes.values() if isinstance(o, HireOutcome)]
+    if not hires:
+        return ClaimResult(claim.key, NOT_APPLICABLE, detail="no procurement outcomes")
+    B = _budget(run)
+    if B is None:
+        return ClaimResult(claim.key, NO_CHECKER, detail="the market declares no budget (market.extra['budget'])")
+    total = sum(o.payment for o in hires if o.hired)
+    if total > B * (1 + 1e-9) + TOL:
+        return ClaimResult(claim.key, VIOLATED, "sum p_i > B", f"payments {total:g} exceed the budget {B:g}")
+    return ClaimResult(claim.key, HOLDS, "sum p_i <= B", f"payments {total:g} <= budget {B:g}")
+
+
+def check_ir(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
+    """Return whether every hired seller was paid at least its bid (budget-feasible paper, Section 2).
+
+    Individual rationality: if i is in A(b) then p_i(b) >= b_i, with b_i the declared bid.
+    """
+    hires = [o for o in run.outcomes.values() if isinstance(o, HireOutcome)]
+    if not hires:
+        return ClaimResult(claim.key, NOT_APPLICABLE, detail="no procurement outcomes")
+    bids = {r.agent: r.declared.value for t in run.schedule for r in t if isinstance(r.declared, Cost)}
+    bad = [o for o in hires if o.hired and o.payment < bids.get(o.agent, o.bid or 0.0) - TOL]
+    if bad:
+        o = bad[0]
+        return ClaimResult(claim.key, VIOLATED, "p_i < b_i",
+                           f"{len(bad)} hired seller(s) paid below their bid, e.g. seller {o.agent} paid "
+                           f"{o.payment:g} < bid {bids.get(o.agent, o.bid)}")
+    return ClaimResult(claim.key, HOLDS, "p_i >= b_i")
+
+
+#: Run-level checkers that live in ``mechanisms/checks`` (written by the mechanism helpers):
+#: claim key -> (module, function). Each function takes the RunRecord and returns a verdict
+#: object or bool; a missing module/function is reported as "no checker".
+EXTERNAL_RUN_CHECKS: dict[str, tuple[str, str]] = {}
+
+
+def _external(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
+    target = EXTERNAL_RUN_CHECKS.get(claim.key)
+    if target is None:
+        return ClaimResult(claim.key, NO_CHECKER, detail=f"no checker for {claim.key!r}")
+    mod, fn = target
+    try:
+        f = getattr(importlib.import_module(mod), fn)
+    except (ImportError, AttributeError):
+        return ClaimResult(claim.key, NO_CHECKER, detail=f"{mod}.{fn} is not available")
+    res = f(run)
+    ok = bool(getattr(res, "ok", res))
+    return ClaimResult(claim.key, HOLDS if ok else VIOLATED, "", str(getattr(res, "detail", "")))
+
+
+@dataclass(frozen=True)
+class ClaimChecker:
+    """A checker for one claim key: its level (``"deviation"`` or ``"run"``) and function."""
+
+    key: str
+    level: str
+    fn: Callable[..., ClaimResult]
+    coalitions: bool = False
+
+
+CLAIM_CHECKERS: dict[str, ClaimChecker] = {
+    "strategyproof": ClaimChecker("strategyproof", "deviation", check_strategyproof),
+    "gsp1": ClaimChecker("gsp1", "deviation", check_gsp1, coalitions=True),
+    "sp1": ClaimChecker("sp1", "deviation", check_sp1),
+    "universal_truthfulness": ClaimChecker("universal_truthfulness", "deviation", check_universal_truthfulness),
+    "budget_feasible": ClaimChecker("budget_feasible", "run", check_budget_feasible),
+    "ir": ClaimChecker("ir", "run", check_ir),
+}
+
+
+def checker_for(key: str) -> ClaimChecker | None:
+    """Return the checker of claim ``key`` (None: report "no checker")."""
+    if key in CLAIM_CHECKERS:
+        return CLAIM_CHECKERS[key]
+    if key in EXTERNAL_RUN_CHECKS:
+        return ClaimChecker(key, "run", _external)
+    return None

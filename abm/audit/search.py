@@ -1,0 +1,127 @@
+"""Deviation generators: the misreports the auditor tries when no strategy module supplies them.
+
+Each generator yields :class:`~abm.audit.replay.Deviation` objects with a ``label`` naming the
+family (the "strategy or search" column of the audit table). They need only the true types
+and the schedule; reporting strategies from ``strategies/`` can be turned into deviations with
+:func:`from_strategy`.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
+from mechanisms.reports import Report
+
+from .replay import Deviation
+
+
+def truncations(true_types: Mapping[int, AgentType], agents: Iterable[int], ks: Sequence[int] = (1, 2)) -> Iterator[Deviation]:
+    """Yield, per agent and k, the report keeping only its top k bundles (when that changes it)."""
+    for a in agents:
+        t = true_types[a]
+        if not isinstance(t, BundleRanking):
+            continue
+        for k in ks:
+            if 0 < k < len(t.bundles):
+                yield Deviation({a: BundleRanking(t.m, t.bundles[:k])}, f"truncate:k={k}")
+
+
+def adjacent_swaps(true_types: Mapping[int, AgentType], agents: Iterable[int], depth: int = 3) -> Iterator[Deviation]:
+    """Yield, per agent, the rankings with one of its top ``depth`` adjacent pairs swapped.
+
+    Works for bundle rankings (swap two bundles) and weak orders (swap two indifference classes).
+    """
+    for a in agents:
+        t = true_types[a]
+        if isinstance(t, BundleRanking):
+            b = list(t.bundles)
+            for r in range(min(depth, len(b) - 1)):
+                s = b.copy()
+                s[r], s[r + 1] = s[r + 1], s[r]
+                yield Deviation({a: BundleRanking(t.m, tuple(s))}, "swap")
+        elif isinstance(t, WeakOrder):
+            c = list(t.classes)
+            for r in range(min(depth, len(c) - 1)):
+                s = c.copy()
+                s[r], s[r + 1] = s[r + 1], s[r]
+                yield Deviation({a: WeakOrder(t.n_objects, tuple(s))}, "swap")
+
+
+def random_rankings(true_types: Mapping[int, AgentType], agents: Iterable[int], rng: np.random.Generator,
+                    per_agent: int = 3) -> Iterator[Deviation]:
+    """Yield ``per_agent`` random reorderings/subsets of each agent's acceptable bundles."""
+    for a in agents:
+        t = true_types[a]
+        if not isinstance(t, BundleRanking) or len(t.bundles) < 2:
+            continue
+        for _ in range(per_agent):
+            k = int(rng.integers(1, len(t.bundles) + 1))
+            pick = rng.permutation(len(t.bundles))[:k]
+            yield Deviation({a: BundleRanking(t.m, tuple(t.bundles[i] for i in pick))}, "random-ranking")
+
+
+def same_period_misreports(schedule: Sequence[Sequence[Report]], true_types: Mapping[int, AgentType],
+                           limit_per_agent: int | None = None) -> Iterator[Deviation]:
+    """Yield SP1's misreports: agent i declares the type of agent j arriving in the same period.
+
+    SEM paper, Definition 6: misrepresentations j with t_j = t_i. Pairs with equal types are
+    skipped (the report would not change).
+    """
+    for tick in schedule:
+        ids = [r.agent for r in tick]
+        for i in ids:
+            seen = set()
+            for j in ids:
+                tj = true_types[j]
+                if j == i or tj == true_types[i] or tj in seen:
+                    continue
+                seen.add(tj)
+                yield Deviation({i: tj}, "same-period-misreport")
+                if limit_per_agent is not None and len(seen) >= limit_per_agent:
+                    break
+
+
+def bid_changes(true_types: Mapping[int, AgentType], agents: Iterable[int],
+                factors: Sequence[float] = (0.0, 0.5, 0.9, 1.1, 1.5, 2.0, 4.0)) -> Iterator[Deviation]:
+    """Yield, per seller, bids equal to ``factor * true cost`` (0 bids stay 0, so also absolute 0.5, 1)."""
+    for a in agents:
+        t = true_types[a]
+        if not isinstance(t, Cost):
+            continue
+        bids = sorted({round(f * t.value, 12) for f in factors} | {0.0} - {t.value})
+        for b in bids:
+            yield Deviation({a: Cost(b)}, "bid-change")
+
+
+def coalitions_of(deviations_by_agent: Mapping[int, Sequence[AgentType]], size: int,
+                  groups: Iterable[Sequence[int]] | None = None, label: str | None = None,
+                  limit: int | None = None) -> Iterator[Deviation]:
+    """Yield joint deviations of groups of ``size`` agents, each member using one of its options.
+
+    ``deviations_by_agent`` maps an agent to the reports it may switch to; ``groups`` limits the
+    groups tried (default: every ``size``-subset of the agents with options).
+    """
+    agents = sorted(deviations_by_agent)
+    count = 0
+    for g in (groups if groups is not None else itertools.combinations(agents, size)):
+        for choice in itertools.product(*(deviations_by_agent[a] for a in g)):
+            yield Deviation(dict(zip(g, choice)), label or f"coalition:{size}")
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+
+def from_strategy(strategy, true_types: Mapping[int, AgentType], agents: Iterable[int], info,
+                  rng_for) -> Iterator[Deviation]:
+    """Yield the deviation of each agent that ``strategy`` (a ``strategies.Strategy``) would report.
+
+    ``info(agent)`` returns the agent's ``PublicInfo`` and ``rng_for(agent)`` its strategy
+    stream; reports equal to the true type are skipped.
+    """
+    for a in agents:
+        rep = strategy.report(true_types[a], info(a), rng_for(a))
+        if rep != true_types[a]:
+            yield Deviation({a: rep}, strategy.spec())
