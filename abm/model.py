@@ -44,6 +44,8 @@ from .arrivals import ARRIVALS
 
 #: Columns of the DataCollector table "outcomes": raw objects, rendered by ``agent_table``.
 RAW_COLUMNS = ["agent", "tick", "strategy", "truthful", "true_type", "report", "outcome"]
+#: Columns of the DataCollector table "ticks": arrivals, remaining capacity, posted prices.
+TICK_COLUMNS = ["tick", "arrivals", "remaining", "prices"]
 
 
 class AllocationModel(mesa.Model):
@@ -100,36 +102,22 @@ class AllocationModel(mesa.Model):
                 f"every agent 0..{n - 1} arriving exactly once")
         self.schedule = schedule
         self.tick = 0
-        self._last_arrivals = 0
         self.datacollector = mesa.DataCollector(
-            model_reporters={"Arrivals": "_last_arrivals", "Remaining capacity": self._remaining,
-                             "Prices": self._prices},
-            tables={"outcomes": RAW_COLUMNS},
+            tables={"outcomes": RAW_COLUMNS, "ticks": TICK_COLUMNS},
         )
-
-    # ---- reporters ------------------------------------------------------------------------
-    # Reporters return numpy arrays: DataCollector deep-copies every value, and copying an
-    # array is one memcpy where a list of floats is a Python loop (the tick's main overhead).
-    def _remaining(self) -> np.ndarray | None:
-        rem = self.mechanism.remaining()
-        return None if rem is None else np.array(rem, dtype=np.float64)
-
-    def _prices(self) -> np.ndarray | None:
-        p = getattr(self.mechanism, "prices", None)
-        if p is None:
-            p = self.mechanism.public().get("prices")
-        return None if p is None else np.array(p, dtype=np.float64)
 
     # ---- the tick ---------------------------------------------------------------------------
     def step(self) -> None:
         """Run one tick: arrivals report, the mechanism allocates, the tick's data is recorded."""
-        ids = self.schedule[self.tick]
-        arriving = mesa.agent.AgentSet([self.participants[i] for i in ids], random=self.random)
-        # Truthful agents read nothing, so the public state is only assembled when an arrival's
-        # strategy may read it.
+        # The tick's arrivals are a plain list, not an AgentSet: AgentSet's weak-reference
+        # bookkeeping costs ~50 us per construction, more than the whole per-agent budget of
+        # the model (issue 2); population-wide operations still go through ``self.agents``.
+        arriving = [self.participants[i] for i in self.schedule[self.tick]]
+        # Truthful agents read nothing, so the public state is assembled only when an
+        # arrival's strategy may read it.
         needs_info = any(a.coalition is not None or not a.strategy.is_truthful for a in arriving)
         info = PublicInfo(self.market, self.tick, self.mechanism.public() if needs_info else {})
-        reports = arriving.map("make_report", info)
+        reports = [a.make_report(info) for a in arriving]
         outcomes = checked_step(self.mechanism, self.tick, reports)
         add_row = self.datacollector.add_table_row
         for agent, outcome in zip(arriving, outcomes):
@@ -137,8 +125,13 @@ class AllocationModel(mesa.Model):
             add_row("outcomes", {"agent": agent.agent_id, "tick": outcome.tick, "strategy": agent.strategy_label,
                                  "truthful": agent.truthful, "true_type": agent.true_type,
                                  "report": agent.report.declared, "outcome": outcome})
-        self._last_arrivals = len(ids)
-        self.datacollector.collect(self)
+        # Tick reporters go to a DataCollector table rather than model_reporters, which
+        # deep-copy every value on every collect (the tick's largest overhead otherwise).
+        rem = self.mechanism.remaining()
+        prices = self.mechanism.prices
+        add_row("ticks", {"tick": self.tick, "arrivals": len(arriving),
+                          "remaining": None if rem is None else rem.copy(),
+                          "prices": None if prices is None else np.array(prices, dtype=np.float64)})
         self.tick += 1
         if self.tick >= len(self.schedule):
             self.running = False
@@ -176,10 +169,8 @@ class AllocationModel(mesa.Model):
         return pd.DataFrame(rows)
 
     def tick_table(self) -> pd.DataFrame:
-        """Return one row per tick: arrivals, remaining capacity, posted prices."""
-        df = self.datacollector.get_model_vars_dataframe()
-        df.index.name = "tick"
-        return df.reset_index()
+        """Return one row per tick: arrivals, remaining capacity, posted prices (numpy arrays)."""
+        return self.datacollector.get_table_dataframe("ticks")
 
     def record(self) -> RunRecord:
         """Return the run as a :class:`~mechanisms.engine.RunRecord` (what the auditor replays)."""

@@ -204,6 +204,8 @@ class OnlineMechanism(ABC):
     """
 
     spec: ClassVar[MechanismSpec]
+    #: Posted prices (a float array) once the mechanism posts any; None otherwise.
+    prices: np.ndarray | None = None
 
     def __init__(self, market: Market, **params: Any):
         require(market.kind in self.spec.market_kinds, "market.kind", market.kind,

@@ -263,24 +263,25 @@ class BidRing(CoalitionStrategy):
 
     ``mode="inflate"``: every member bids ``factor`` times its cost. ``mode="designated"``:
     the member with the lowest cost (ties: smallest id) bids ``factor`` times its cost and the
-    others withhold (bid above the budget, as :class:`strategies.cost.Withhold`).
+    others withhold (:class:`strategies.cost.Withhold` with ``mode=withhold``: bid B, or above B).
     """
 
     name = "bid_ring"
     kinds = ("procurement",)
     probes = "procurement universal truthfulness (Lemma 1) against groups; budget feasibility"
-    params = {"factor": 1.5, "mode": "inflate"}
+    params = {"factor": 1.5, "mode": "inflate", "withhold": "at"}
 
     def validate(self) -> None:
         check_real(self.name, self.p, "factor", 0.0, lo_open=True)
         check_choice(self.name, self.p, "mode", ("inflate", "designated"))
+        check_choice(self.name, self.p, "withhold", ("at", "above"))
 
     def joint_reports(self, members, info, rng):
         inflate = ShadeMultiplicative(factor=self.p["factor"])
         if self.p["mode"] == "inflate":
             return {a: inflate.report(t, info, rng) for a, t in members.items()}
         winner = min(members, key=lambda a: (members[a].value, a))
-        withhold = Withhold()
+        withhold = Withhold(mode=self.p["withhold"])
         return {a: (inflate if a == winner else withhold).report(t, info, rng) for a, t in members.items()}
 
 

@@ -105,21 +105,29 @@ class BelowThreshold(CostMisreport):
 
 @register_strategy
 class Withhold(CostMisreport):
-    """Withhold: bid above the budget, ``(1 + margin) * B + margin``, so no posted price accepts.
+    """Withhold: bid above the budget so that no posted price (p_i <= B' <= B) accepts.
 
-    B is read from the public state or ``market.extra`` (``"budget"``/``"B"``); without it the
-    seller bids ``fallback`` (default 1e12).
+    ``mode="at"`` (default) bids exactly B, the largest bid the paper admits (Section 2: b in
+    [0, B]^n), hired only by an offer of the whole budget (Mechanism 2 line 2, Dynkin's line 3).
+    ``mode="above"`` bids ``(1 + margin) * B + margin``, the issue's literal "bid above budget";
+    ``mechanisms.procurement`` rejects it as bad input unless configured with
+    ``bids_above_budget="decline"``. B is
+    read from the public state or ``market.extra`` (``"budget"``/``"B"``); without it the seller
+    bids ``fallback`` (default 1e12).
     """
 
     name = "withhold"
-    params = {"margin": 0.01, "fallback": 1e12}
+    params = {"margin": 0.01, "fallback": 1e12, "mode": "at"}
 
     def validate(self) -> None:
         check_real(self.name, self.p, "margin", 0.0, lo_open=True)
         check_real(self.name, self.p, "fallback", 0.0, lo_open=True)
+        check_choice(self.name, self.p, "mode", ("above", "at"))
 
     def bid(self, cost, info, rng):
         b = public_view.procurement_budget(info)
         if b is None:
             return max(self.p["fallback"], cost)
+        if self.p["mode"] == "at":
+            return max(cost, b)
         return max(cost, (1.0 + self.p["margin"]) * b + self.p["margin"])

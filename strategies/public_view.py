@@ -12,7 +12,11 @@ Keys read (the mechanisms' ``public()`` dictionaries):
   SEM's period prices p^t);
 - ``"budgets"``: OCAM's budget function f over the sample types (Mechanism 1: f(theta) = B_i);
   accepted as a mapping type -> budgets, or a sequence of (type, budgets) pairs, where budgets
-  is a number, a sequence of numbers (equally likely) or a sequence of (budget, probability);
+  is a number, a sequence of numbers (equally likely) or a sequence of (budget, probability).
+  ``mechanisms.ocam`` keys f by type LABELS ("t0", "t1", ...); labels are resolved through a
+  published ``"types"`` mapping label -> type, and ignored when no such mapping is published
+  (the agent then cannot tell which type to declare);
+- ``"seen_type_counts"`` (OCAM, label -> multiplicity in the sample), resolved the same way;
 - ``"remaining"``: remaining capacity per good/object;
 - ``"threshold"``: the procurement posted price offered next (Mechanism 2 line 7,
   Mechanism 3 line 11: p_i = (B/t) v(i|S)), a number or a mapping agent -> number;
@@ -106,6 +110,14 @@ def _distribution(x: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return None
 
 
+def _type_labels(info: PublicInfo) -> dict[str, AgentType]:
+    """Return the published label -> type map (``"types"`` as a mapping), or {}."""
+    types = info.public.get("types") if isinstance(info.public, Mapping) else None
+    if isinstance(types, Mapping):
+        return {str(k): t for k, t in types.items() if isinstance(t, _TYPES)}
+    return {}
+
+
 def budget_table(info: PublicInfo) -> list[tuple[BundleRanking, np.ndarray, np.ndarray]] | None:
     """Return OCAM's published budget function f as ``[(type, budgets, probabilities), ...]``.
 
@@ -118,10 +130,12 @@ def budget_table(info: PublicInfo) -> list[tuple[BundleRanking, np.ndarray, np.n
     raw = info.public.get("budgets")
     if raw is None:
         return None
+    labels = _type_labels(info)
     pairs = raw.items() if isinstance(raw, Mapping) else raw
     out = []
     try:
         for t, dist in pairs:
+            t = labels.get(t, t) if isinstance(t, str) else t
             if not isinstance(t, BundleRanking):
                 continue
             d = _distribution(dist)
@@ -140,13 +154,17 @@ def observed_types(info: PublicInfo) -> Counter:
     """
     seen: Counter = Counter()
     pub = info.public if isinstance(info.public, Mapping) else {}
-    counts = pub.get("type_counts")
-    if isinstance(counts, Mapping):
+    labels = _type_labels(info)
+    for key in ("type_counts", "seen_type_counts"):
+        counts = pub.get(key)
+        if not isinstance(counts, Mapping) or seen:
+            continue
         for t, c in counts.items():
+            t = labels.get(t, t) if isinstance(t, str) else t
             if isinstance(t, _TYPES) and isinstance(c, (int, np.integer)):
                 seen[t] += int(c)
     types = pub.get("types")
-    if isinstance(types, Sequence) and not isinstance(types, str):
+    if not seen and isinstance(types, Sequence) and not isinstance(types, str):
         for t in types:
             if isinstance(t, _TYPES):
                 seen[t] += 1

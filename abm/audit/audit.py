@@ -115,7 +115,9 @@ def check_deviation(replayer: Replayer, deviation: Deviation, true_types: Mappin
         elif chk.level == "deviation":
             results[claim.key] = chk.fn(case, claim)
         elif replayed.run is not None:
-            run_results[claim.key] = [chk.fn(replayed.run, true_types, claim)]
+            # a deviating run is judged with the reports as declared (the mechanism's guarantee
+            # is relative to what it was told; budget feasibility and IR ignore types anyway)
+            run_results[claim.key] = [chk.fn(replayed.run, {}, claim)]
     return CheckedDeviation(deviation, replayed, truth, comps, results, run_results)
 
 
@@ -322,8 +324,9 @@ class AuditReport:
                     f"0 violations, rate < {format_rate(zero_rate_upper_bound(t.checked))} at 95%{conds}{method}")
         saved = self.saved.get(claim.key)
         first = f"first saved to {saved[0]}" if saved else f"first: {t.first_detail}"
+        under = f" (claimed under: {claim.assumptions})" if claim.assumptions else ""
         return f"{name} violated{where}: {t.violations} counterexample{'s' if t.violations != 1 else ''} " \
-               f"in {t.checked:,}, {first}{conds}{method}"
+               f"in {t.checked:,}, {first}{conds}{method}{under}"
 
     def verdicts(self) -> list[str]:
         """Return one verdict line per claim (over every cell of the report)."""

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from mechanisms.engine import RunRecord, run_schedule
+from mechanisms.errors import ConfigError
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
 from mechanisms.protocol import Claim
 from mechanisms.reports import BundleOutcome, HireOutcome, Outcome
@@ -98,21 +99,38 @@ def _draw_seed(seed: int, k: int) -> int:
     return int(np.random.SeedSequence([seed, 0xA0D17, k]).generate_state(1, dtype=np.uint32)[0])
 
 
-def exact_support(run: RunRecord, agent: int) -> frozenset[int] | None:
-    """Return the exact support R(Phi_agent) in ``run``, or None when the mechanism cannot give it.
+def exact_support(run: RunRecord, agent: int, declared: AgentType) -> frozenset[int] | None:
+    """Return the exact support R(Phi_agent) of ``agent`` declaring ``declared`` in ``run``'s state.
 
-    Uses the mechanism's ``outcome_support(agent)`` hook when it has one (OCAM: the bundles
-    demanded at the posted prices for every realisation of the finite random budget f(theta),
-    Section 4.2; a sample agent's SD pick is deterministic).
+    None when the mechanism cannot give it (the caller then samples coin draws). Uses, in order:
+
+    - the mechanism's ``outcome_support(agent, declared)`` hook when it has one;
+    - ``outcome_distribution(declared, agent)`` (OCAM, Section 4.2: a post-sample agent's bundle
+      is the top affordable one at the posted prices for each realisation of the finite random
+      budget f(declared); the bundles of positive probability are the support);
+    - for an agent served in OCAM's sample phase (``phase == "sample"``), whose serial-
+      dictatorship pick is deterministic given the reports, the realised bundle.
     """
-    fn = getattr(run.mechanism, "outcome_support", None)
-    if fn is None:
+    mech = run.mechanism
+    fn = getattr(mech, "outcome_support", None)
+    if fn is not None:
+        try:
+            sup = fn(agent, declared)
+        except (NotImplementedError, ConfigError):
+            sup = None
+        if sup is not None:
+            return frozenset(int(b) for b in sup)
+    dist = getattr(mech, "outcome_distribution", None)
+    if dist is None:
         return None
+    out = run.outcomes.get(agent)
+    if isinstance(out, BundleOutcome) and out.phase == "sample":
+        return frozenset({int(out.bundle)})
     try:
-        sup = fn(agent)
-    except NotImplementedError:
+        d = dist(declared, agent)
+    except (NotImplementedError, ConfigError):
         return None
-    return None if sup is None else frozenset(int(b) for b in sup)
+    return frozenset(int(b) for b, q in d.items() if q > 0)
 
 
 def sampled_supports(replayer: Replayer, reports: Mapping[int, AgentType], agents: tuple[int, ...],
@@ -140,13 +158,14 @@ def supports(case: DeviationCase) -> tuple[dict[int, frozenset[int]], dict[int, 
     rp, dev = case.replayer, case.deviation
     agents = dev.agents
     base = rp.baseline(agents)
-    run = case.replayed.run
-    if run is None and exact_support(base, agents[0]) is not None:
-        run = rp.full(dev)  # the incremental path has no deviating mechanism state; replay
-    t_ex = {a: exact_support(base, a) for a in agents}
-    d_ex = {a: exact_support(run, a) for a in agents} if run is not None else {a: None for a in agents}
+    # On the incremental path the deviator's outcome depends on the baseline's public state
+    # only (the mechanism declared it), so the baseline's mechanism answers for the deviation.
+    run = case.replayed.run if case.replayed.run is not None else base
+    t_ex = {a: exact_support(base, a, case.true_types[a]) for a in agents}
+    d_ex = {a: exact_support(run, a, dev.reports[a]) for a in agents}
     if all(v is not None for v in t_ex.values()) and all(v is not None for v in d_ex.values()):
-        return t_ex, d_ex, "exact"  # type: ignore[return-value]
+        policy = getattr(base.mechanism, "params", {}).get("capacity_policy")
+        return t_ex, d_ex, "exact" + (" given the realised exhausted goods" if policy == "hard" else "")  # type: ignore[return-value]
     k = case.options.support_draws
     key = ("truth-support", agents, k)
     truth_reports = {a: case.true_types[a] for a in agents}
@@ -269,17 +288,20 @@ def _budget(run: RunRecord) -> float | None:
 def check_budget_feasible(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
     """Return whether total payments stay within the budget B in this realisation.
 
-    Budget-feasible paper, Section 2: sum_i p_i(b) <= B for every bid profile, here every
-    realised run (the baseline and each full deviating replay).
+    Budget-feasible paper, Section 2: sum_i p_i(b) <= B, here for every realised run (the
+    baseline and each full deviating replay). Delegates to
+    :func:`mechanisms.checks.budget.check_budget_feasible`.
     """
+    from mechanisms.checks.budget import check_budget_feasible as _check
+
     hires = [o for o in run.outcomes.values() if isinstance(o, HireOutcome)]
     if not hires:
         return ClaimResult(claim.key, NOT_APPLICABLE, detail="no procurement outcomes")
     B = _budget(run)
     if B is None:
         return ClaimResult(claim.key, NO_CHECKER, detail="the market declares no budget (market.extra['budget'])")
-    total = sum(o.payment for o in hires if o.hired)
-    if total > B * (1 + 1e-9) + TOL:
+    total = sum(o.payment for o in hires)
+    if _check(run.outcomes, B):
         return ClaimResult(claim.key, VIOLATED, "sum p_i > B", f"payments {total:g} exceed the budget {B:g}")
     return ClaimResult(claim.key, HOLDS, "sum p_i <= B", f"payments {total:g} <= budget {B:g}")
 
@@ -287,24 +309,82 @@ def check_budget_feasible(run: RunRecord, true_types: Mapping[int, AgentType], c
 def check_ir(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
     """Return whether every hired seller was paid at least its bid (budget-feasible paper, Section 2).
 
-    Individual rationality: if i is in A(b) then p_i(b) >= b_i, with b_i the declared bid.
+    Individual rationality: if i is in A(b) then p_i(b) >= b_i, with b_i the declared bid
+    (and unhired sellers are not paid). Delegates to :func:`mechanisms.checks.budget.check_ir`.
     """
+    from mechanisms.checks.budget import check_ir as _check
+
     hires = [o for o in run.outcomes.values() if isinstance(o, HireOutcome)]
     if not hires:
         return ClaimResult(claim.key, NOT_APPLICABLE, detail="no procurement outcomes")
     bids = {r.agent: r.declared.value for t in run.schedule for r in t if isinstance(r.declared, Cost)}
-    bad = [o for o in hires if o.hired and o.payment < bids.get(o.agent, o.bid or 0.0) - TOL]
+    # the outcome's bid field is the mechanism's own record; judge against the declared report
+    outs = [o if o.bid is not None else HireOutcome(o.agent, o.tick, o.hired, o.payment, o.threshold,
+                                                     bids.get(o.agent)) for o in hires]
+    bad = _check(outs)
     if bad:
-        o = bad[0]
+        v = bad[0]
         return ClaimResult(claim.key, VIOLATED, "p_i < b_i",
-                           f"{len(bad)} hired seller(s) paid below their bid, e.g. seller {o.agent} paid "
-                           f"{o.payment:g} < bid {bids.get(o.agent, o.bid)}")
+                           f"{len(bad)} IR violation(s), e.g. seller {v['agent']} paid {v['payment']:g}"
+                           + (f" < bid {v['bid']:g}" if "bid" in v else " while not hired" if "hired" in v else ""))
     return ClaimResult(claim.key, HOLDS, "p_i >= b_i")
 
 
-#: Run-level checkers that live in ``mechanisms/checks`` (written by the mechanism helpers):
-#: claim key -> (module, function). Each function takes the RunRecord and returns a verdict
-#: object or bool; a missing module/function is reported as "no checker".
+def _types_for(run: RunRecord, true_types: Mapping[int, AgentType], agents) -> list[AgentType]:
+    declared = {r.agent: r.declared for t in run.schedule for r in t}
+    return [true_types.get(a, declared[a]) for a in agents]
+
+
+def check_ef1(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
+    """Return whether the post-sample agents' bundles are EF1 under their true rankings.
+
+    OCAM paper, Definition 2 and Theorem 2 (b): envy-free up to one object among the agents
+    arriving after the sample. Delegates to :func:`mechanisms.checks.envy.check_ef1`.
+    """
+    from mechanisms.checks.envy import check_ef1 as _check
+
+    online = [o for o in run.outcomes.values() if isinstance(o, BundleOutcome) and o.phase != "sample"]
+    if not online:
+        return ClaimResult(claim.key, NOT_APPLICABLE, detail="no post-sample bundle outcomes")
+    agents = [o.agent for o in online]
+    res = _check([o.bundle for o in online], _types_for(run, true_types, agents))
+    if res.ok:
+        return ClaimResult(claim.key, HOLDS, "EF1", f"{len(online)} post-sample agents")
+    return ClaimResult(claim.key, VIOLATED, "envy beyond one object",
+                       f"agent {agents[res.envier]} envies agent {agents[res.envied]}'s bundle {res.other} "
+                       f"beyond one object (own bundle {res.bundle})")
+
+
+def check_daceei(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
+    """Return whether the run's allocation, budgets and prices form an (eps_b, eps_n, eps_f)-DACEEI.
+
+    OCAM paper, Definition 1, judged with the true rankings (Theorem 2 claims it with
+    probability at least 1 - 1/n under Assumptions 1 and 2: one violating run is evidence,
+    not proof). Needs the mechanism's ``allocation()`` and ``prices`` (OCAM); delegates to
+    :func:`mechanisms.checks.daceei.check_daceei`.
+    """
+    from mechanisms.checks.daceei import check_daceei as _check
+
+    mech = run.mechanism
+    alloc = getattr(mech, "allocation", None)
+    prices = getattr(mech, "prices", None)
+    if alloc is None or prices is None:
+        return ClaimResult(claim.key, NO_CHECKER, detail="the mechanism exposes no allocation()/prices")
+    al = alloc()
+    P = mech.params
+    res = _check(al["bundles"], al["budgets"], _types_for(run, true_types, al["agents"].tolist()), prices,
+                 mech.market.goods.capacity, P["eps_b"], P["eps_n"], P["eps_f"], n=mech.market.n_agents)
+    if res.ok:
+        return ClaimResult(claim.key, HOLDS, "i-iv")
+    conds = sorted(res.violations)
+    v = res.violations[conds[0]]
+    return ClaimResult(claim.key, VIOLATED, ",".join(conds),
+                       f"condition(s) {conds} of Definition 1 fail, first ({v.condition}) at k={v.k}"
+                       + (f", good {v.good}" if v.good is not None else "") + f", margin {v.margin:.4g}")
+
+
+#: Run-level checkers that live elsewhere: claim key -> (module, function(run) -> verdict with
+#: ``ok``/``detail`` or bool). A missing module/function is reported as "no checker".
 EXTERNAL_RUN_CHECKS: dict[str, tuple[str, str]] = {}
 
 
@@ -339,6 +419,8 @@ CLAIM_CHECKERS: dict[str, ClaimChecker] = {
     "universal_truthfulness": ClaimChecker("universal_truthfulness", "deviation", check_universal_truthfulness),
     "budget_feasible": ClaimChecker("budget_feasible", "run", check_budget_feasible),
     "ir": ClaimChecker("ir", "run", check_ir),
+    "ef1": ClaimChecker("ef1", "run", check_ef1),
+    "daceei": ClaimChecker("daceei", "run", check_daceei),
 }
 
 

@@ -24,7 +24,7 @@ from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcom
 
 from .claims import AuditOptions, ClaimResult
 from .serialize import (jsonable, market_from_json, market_to_json, outcome_from_json, outcome_to_json,
-                        schedule_from_json, schedule_to_json, type_from_json, type_to_json, unjson_float)
+                        schedule_from_json, schedule_to_json, type_from_json, type_to_json, unjson)
 
 FORMAT = "abm-audit-counterexample/1"
 
@@ -118,7 +118,7 @@ class Counterexample:
                 claim=Claim(c["key"], c.get("source", ""), c.get("assumptions", "")),
                 result=ClaimResult(c["key"], r["status"], r.get("condition", ""), r.get("detail", "")),
                 mechanism=d["mechanism"]["name"],
-                params={k: unjson_float(v) for k, v in d["mechanism"].get("params", {}).items()},
+                params=unjson(dict(d["mechanism"].get("params", {}))),
                 market=market_from_json(d["market"]),
                 seed=int(d["seed"]),
                 true_types={int(a["agent"]): type_from_json(a["true"], "deviation.agents.true") for a in agents},

@@ -11,9 +11,10 @@ One function per outcome family, and :func:`compare` dispatching on the true typ
 - procurement: utility ``payment - true cost`` when hired, 0 otherwise (budget-feasible paper,
   Section 2: quasi-linear sellers).
 
-Reading decision: a bundle outside the agent's feasible set Psi_i ranks with the empty bundle
-(``BundleRanking.rank``), so ``x_truth >= (x_dev - e^j)^+`` holds whenever the reduced bundle
-is unacceptable to the agent.
+Reading decision (shared with the EF1 checker, ``mechanisms.checks.envy.badness``): a bundle
+outside the agent's feasible set Psi_i ranks below the empty bundle (utility -inf, OCAM
+Section 3.1), so ``x_truth >= (x_dev - e^j)^+`` holds whenever the reduced bundle is
+infeasible for the agent.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mechanisms.checks.envy import badness
 from mechanisms.market import bundle_items
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
 from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome
@@ -60,13 +62,17 @@ class Comparison:
 
 # ---- bundles ------------------------------------------------------------------------------
 def bundle_rank_gain(true: BundleRanking, x_truth: int, x_dev: int) -> int:
-    """Return ``rank(x_truth) - rank(x_dev)`` under the true ranking (positive: deviation better)."""
-    return true.rank(x_truth) - true.rank(x_dev)
+    """Return ``rank(x_truth) - rank(x_dev)`` under the true ranking (positive: deviation better).
+
+    Ranks are positions in the true order, the empty bundle after every listed bundle and
+    infeasible bundles after it (:func:`mechanisms.checks.envy.badness`).
+    """
+    return badness(true, x_truth) - badness(true, x_dev)
 
 
 def weakly_better_bundle(true: BundleRanking, x: int, y: int) -> bool:
     """Return True when ``x`` is weakly preferred to ``y`` under the true strict ranking."""
-    return true.rank(x) <= true.rank(y)
+    return badness(true, x) <= badness(true, y)
 
 
 def better_by_at_most_one_object(true: BundleRanking, x_truth: int, x_dev: int) -> bool:
@@ -75,10 +81,10 @@ def better_by_at_most_one_object(true: BundleRanking, x_truth: int, x_dev: int) 
     A j outside ``x_dev`` leaves it unchanged, so the condition holds when ``x_truth`` is already
     weakly better, or when removing one good of ``x_dev`` makes it no better than ``x_truth``.
     """
-    r = true.rank(x_truth)
-    if r <= true.rank(x_dev):
+    r = badness(true, x_truth)
+    if r <= badness(true, x_dev):
         return True
-    return any(r <= true.rank(x_dev & ~(1 << j)) for j in bundle_items(x_dev))
+    return any(r <= badness(true, x_dev & ~(1 << j)) for j in bundle_items(x_dev))
 
 
 def compare_bundles(true: BundleRanking, x_truth: int, x_dev: int) -> Comparison:

@@ -52,3 +52,63 @@ class TruncationBonusSD(SerialDictatorship):
         outs = super().step(tick, [reports[k] for k in order])
         back = {o.agent: o for o in outs}
         return [back[r.agent] for r in reports]
+
+
+# ---- OCAM ---------------------------------------------------------------------------------
+def _ocam_class():
+    from mechanisms.ocam.mechanism import OCAM
+
+    return OCAM
+
+
+OCAM = _ocam_class()
+
+
+def _with_param(spec, name: str, **changes):
+    return tuple(replace(p, **changes) if p.name == name else p for p in spec.params)
+
+
+@register_mutant
+class WideBudgetOCAM(OCAM):
+    """OCAM with eps_b = 0.6 >= 1/m by default (Theorem 2 needs 0 < eps_b < 1/m).
+
+    Broken: budgets spread over [0.4, 1], so an agent misreporting to a type whose random
+    budget is higher (or unseen: budget 1) can afford bundles better by more than one object;
+    GSP1 (Definition 6) fails. The parameter warning is silenced (the mutant is out of range
+    on purpose); everything else is :class:`~mechanisms.ocam.mechanism.OCAM`.
+    """
+
+    spec = replace(OCAM.spec, name="mutant_ocam_wide_budgets",
+                   title="OCAM with eps_b >= 1/m (mutant)",
+                   params=_with_param(OCAM.spec, "eps_b", default=0.6))
+
+    def validate(self) -> None:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            super().validate()
+
+
+@register_mutant
+class RichUnseenOCAM(OCAM):
+    """OCAM whose default budget for a type not seen in the sample is 2.5 > 1 (Section 4.2 sets
+    it "arbitrarily between 1 - eps_b and 1").
+
+    Broken: any agent that misreports a type absent from the sample (a list with its last
+    bundle dropped, say) draws budget 2.5 instead of at most 1 and, with prices near 1, can buy
+    two goods more than its truthful bundle: a gain beyond one object (GSP1 fails).
+    """
+
+    spec = replace(OCAM.spec, name="mutant_ocam_rich_unseen",
+                   title="OCAM with unseen-type budget > 1 (mutant)",
+                   params=_with_param(OCAM.spec, "unseen_budget", default=2.5, check=None))
+
+    def validate(self) -> None:
+        # the parent refuses budgets above 1: validate a compliant value, then restore ours
+        wanted = self.params["unseen_budget"]
+        self.params["unseen_budget"] = 1.0
+        try:
+            super().validate()
+        finally:
+            self.params["unseen_budget"] = wanted

@@ -153,7 +153,8 @@ class Replayer:
         ``path``: ``"full"`` always replays the whole schedule; ``"incremental"`` requires a
         unilateral deviation on a ``spec.incremental`` mechanism; ``"auto"`` uses the
         incremental path when allowed (and the baseline is the shared truthful run) and falls
-        back to a full replay when the mechanism raises ``NotImplementedError`` for this agent.
+        back to a full replay when the mechanism refuses this agent (``NotImplementedError``, or
+        ``ConfigError`` as OCAM raises for sample agents, who face serial dictatorship).
         """
         require(path in ("auto", "full", "incremental"), "path", path, '"auto", "full" or "incremental"')
         base = self.baseline(deviation.reports)
@@ -167,7 +168,7 @@ class Replayer:
             try:
                 out = self.incremental(agent, declared)
                 return Replayed(deviation, {agent: out}, base, "incremental")
-            except NotImplementedError:
+            except (NotImplementedError, ConfigError):
                 self.incremental_replays -= 1
                 if path == "incremental":
                     raise

@@ -50,6 +50,19 @@ def adjacent_swaps(true_types: Mapping[int, AgentType], agents: Iterable[int], d
                 yield Deviation({a: WeakOrder(t.n_objects, tuple(s))}, "swap")
 
 
+def disguises(true_types: Mapping[int, AgentType], agents: Iterable[int]) -> Iterator[Deviation]:
+    """Yield, per agent, its ranking with the least preferred bundle dropped.
+
+    Barely a lie (the top of the order is intact) but, for mechanisms that key budgets on the
+    reported type (OCAM's f, Section 4.2), a report that the sample never saw: it probes the
+    unseen-type budget.
+    """
+    for a in agents:
+        t = true_types[a]
+        if isinstance(t, BundleRanking) and len(t.bundles) >= 2:
+            yield Deviation({a: BundleRanking(t.m, t.bundles[:-1])}, "disguise")
+
+
 def random_rankings(true_types: Mapping[int, AgentType], agents: Iterable[int], rng: np.random.Generator,
                     per_agent: int = 3) -> Iterator[Deviation]:
     """Yield ``per_agent`` random reorderings/subsets of each agent's acceptable bundles."""

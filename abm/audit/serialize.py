@@ -16,7 +16,9 @@ JSON does not describe a valid object.
 """
 from __future__ import annotations
 
+import base64
 import math
+import pickle
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,6 +29,8 @@ from mechanisms.market import Goods
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
 from mechanisms.protocol import Market
 from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome, Report
+
+PICKLE_KEY = "__pickle__"
 
 _OUTCOMES: dict[str, type[Outcome]] = {c.__name__: c for c in (BundleOutcome, ObjectOutcome, HireOutcome, Outcome)}
 
@@ -57,7 +61,12 @@ def jsonable(x: Any) -> Any:
         return type_to_json(x)
     if isinstance(x, Market):
         return market_to_json(x)
-    return x
+    if x is None or isinstance(x, str):
+        return x
+    # Anything else (a procurement valuation, a prediction object): pickled, base64 text, so
+    # the file stays self-contained (Python-specific; documented in docs/audit.md).
+    return {PICKLE_KEY: base64.b64encode(pickle.dumps(x, protocol=4)).decode("ascii"),
+            "class": f"{type(x).__module__}:{type(x).__qualname__}"}
 
 
 def unjson_float(x: Any) -> Any:
@@ -146,11 +155,18 @@ def market_to_json(market: Market) -> dict[str, Any]:
 
 
 def _unjson_tree(x: Any) -> Any:
+    if isinstance(x, dict) and PICKLE_KEY in x:
+        return pickle.loads(base64.b64decode(x[PICKLE_KEY]))
     if isinstance(x, dict):
         return {k: _unjson_tree(v) for k, v in x.items()}
     if isinstance(x, list):
         return [_unjson_tree(v) for v in x]
     return unjson_float(x)
+
+
+def unjson(x: Any) -> Any:
+    """Return the value written by :func:`jsonable` (infinities and pickled objects restored)."""
+    return _unjson_tree(x)
 
 
 def market_from_json(d: Mapping[str, Any], field: str = "market") -> Market:

@@ -201,7 +201,8 @@ def density_greedy(valuation: Valuation, candidates: Sequence[int], costs: np.nd
             if costs[i] > rem:
                 continue  # never fits again: discard (Sviridenko's rule)
             m = st.marginal(i)
-            d = _density(np.array([m]), np.array([costs[i]]))[0]
+            ci = float(costs[i])
+            d = m / ci if ci > 0 else (math.inf if m > 0 else -math.inf)
             if d <= 0:
                 continue
             if heap and d < -heap[0][0]:

@@ -1,1 +1,26 @@
-"""(placeholder: filled by the sem issue)"""
+"""The Sequential Equilibrium Mechanism (SEM paper: Highsmith, "How to Use Prices for Efficient
+Online Matching"), its price-equilibrium solver, and its baselines.
+
+Importing this package registers the online mechanisms ``sem``, ``sd_rtb`` and ``eps``.
+
+    >>> from mechanisms.sem import SEMMarket, sample_arrivals
+    >>> mk = SEMMarket.stationary(["a", "b"], [1, 1], {"a > o > b": 0.5, "{a,b} > o": 0.5}, horizon=4)
+    >>> mk.budgets
+    (1.75, 1.5, 1.25, 1.0)
+"""
+from .demand import LotteryDemand, demand, full_prices, lottery_demand, rtb_lottery
+from .equilibrium import (EquilibriumProblem, EquilibriumResult, check_equilibrium, clearing_error,
+                          extended_probabilistic_serial, solve_equilibrium, solve_ntb, solve_rtb,
+                          theorem3_condition)
+from .market import SEMMarket, SEMType, all_weak_orders, default_budgets, sample_arrivals, sem_market_of
+from .mechanism import SDRTB, PeriodEPS, PeriodRecord, SequentialEquilibriumMechanism
+from .rounding import dependent_rounding
+from .shocks import Shock
+
+__all__ = [
+    "EquilibriumProblem", "EquilibriumResult", "LotteryDemand", "PeriodEPS", "PeriodRecord", "SDRTB",
+    "SEMMarket", "SEMType", "SequentialEquilibriumMechanism", "Shock", "all_weak_orders", "check_equilibrium",
+    "clearing_error", "default_budgets", "demand", "dependent_rounding", "extended_probabilistic_serial",
+    "full_prices", "lottery_demand", "rtb_lottery", "sample_arrivals", "sem_market_of", "solve_equilibrium",
+    "solve_ntb", "solve_rtb", "theorem3_condition",
+]

@@ -1,0 +1,125 @@
+"""Synthetic OCAM markets: builders returning ``(Market, list[BundleRanking])``.
+
+Each builder draws from the generator it is given (pass ``Streams(seed).get("types")`` to
+stay on the purpose-keyed streams) and returns the public market (with ``n_agents`` set, as
+OCAM needs) and one true ranking per agent, in index order. The introduction's examples
+(Section 1): course allocation (students demand up to k courses) and daycare (siblings need
+places in the same centre: a complementarity).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from ..errors import require
+from ..market import Goods, bundle_mask
+from ..preferences import BundleRanking
+from ..protocol import Market
+
+
+def _even_capacity(rankings: list[BundleRanking], m: int, capacity_factor: float) -> tuple[int, ...]:
+    """Return ceil(capacity_factor * (total top-bundle demand) / m) for every good."""
+    total = sum(int(r.bundles[0]).bit_count() for r in rankings if r.bundles)
+    return tuple([max(1, math.ceil(capacity_factor * total / m))] * m)
+
+
+def random_market(n: int, m: int, k: int, rng: np.random.Generator, capacity_factor: float = 0.9,
+                  n_types: int | None = None, popularity: float = 1.0, complementarity: float = 0.0,
+                  top: int | None = 40, capacity: int | None = None) -> tuple[Market, list[BundleRanking]]:
+    """Return a market of ``m`` goods and ``n`` agents with additive random item scores.
+
+    Each type scores items ``u_j * w_j`` with u ~ U(0,1) and a common popularity weight
+    w_j = (j + 1)^(-popularity) (so some goods are contested); bundles of 1..k goods are ranked
+    by total score, plus ``complementarity`` times a U(-1,1) bonus for each pair of goods
+    (Section 2 allows arbitrary feasible sets and orders). ``n_types`` distinct types are drawn
+    (default: one per agent) and agents pick types uniformly. Capacities are
+    ``capacity`` or ``ceil(capacity_factor * total top-bundle demand / m)``.
+    """
+    require(isinstance(n, int) and n >= 1, "n", n, "a positive integer")
+    require(isinstance(m, int) and 1 <= m <= 62, "m", m, "an integer in [1, 62]")
+    require(isinstance(k, int) and 1 <= k <= m, "k", k, f"an integer in [1, {m}]")
+    require(capacity_factor > 0, "capacity_factor", capacity_factor, "a positive number")
+    T = n if n_types is None else n_types
+    require(isinstance(T, int) and T >= 1, "n_types", n_types, "a positive integer")
+    weight = (np.arange(m) + 1.0) ** (-popularity)
+    types = []
+    for _ in range(T):
+        scores = rng.random(m) * weight + 1e-9
+        comp = None
+        if complementarity:
+            comp = {pair: complementarity * float(rng.uniform(-1, 1))
+                    for pair in itertools.combinations(range(m), 2)}
+        types.append(BundleRanking.from_scores(scores, k, complementarities=comp, top=top))
+    pick = rng.integers(T, size=n) if n_types is not None else np.arange(n)
+    rankings = [types[i] for i in pick]
+    caps = tuple([capacity] * m) if capacity is not None else _even_capacity(rankings, m, capacity_factor)
+    goods = Goods(tuple(f"g{j}" for j in range(m)), caps)
+    return Market("bundles", goods, max_bundle_size=k, n_agents=n), rankings
+
+
+def course_allocation_market(n: int, m: int, k: int, rng: np.random.Generator, capacity_factor: float = 0.9,
+                             popularity: float = 1.0, top: int | None = 60) -> tuple[Market, list[BundleRanking]]:
+    """Return a course-allocation market: students rank bundles of exactly ``k`` courses.
+
+    Course utilities are a common popularity term plus idiosyncratic noise; a student's ranking
+    over k-course schedules is by total utility (Budish 2011's setting, Section 1).
+    """
+    require(isinstance(k, int) and 1 <= k <= m, "k", k, f"an integer in [1, {m}]")
+    common = (np.arange(m) + 1.0) ** (-popularity)
+    rankings = []
+    for _ in range(n):
+        scores = common + 0.5 * rng.random(m) + 1e-9
+        rankings.append(BundleRanking.from_scores(scores, k, min_size=k, top=top))
+    caps = tuple([max(1, math.ceil(capacity_factor * n * k / m))] * m)
+    goods = Goods(tuple(f"course{j}" for j in range(m)), caps)
+    return Market("bundles", goods, max_bundle_size=k, n_agents=n), rankings
+
+
+def daycare_market(n: int, centres: int, rng: np.random.Generator, sibling_share: float = 0.3,
+                   capacity_factor: float = 0.9) -> tuple[Market, list[BundleRanking]]:
+    """Return a daycare market: every centre has an infant room and a toddler room.
+
+    Families with one child want one place of their child's age group; families with siblings
+    want an infant AND a toddler place in the SAME centre (a complementarity: split bundles are
+    unacceptable). Families rank centres by random scores. Goods are ``c{centre}_infant`` and
+    ``c{centre}_toddler``; capacities split the expected demand evenly.
+    """
+    require(isinstance(centres, int) and 1 <= centres <= 31, "centres", centres, "an integer in [1, 31]")
+    require(0 <= sibling_share <= 1, "sibling_share", sibling_share, "a number in [0, 1]")
+    m = 2 * centres
+    names = tuple(f"c{c}_{room}" for c in range(centres) for room in ("infant", "toddler"))
+    rankings = []
+    demand = 0
+    for _ in range(n):
+        order = np.argsort(-rng.random(centres), kind="stable")
+        u = rng.random()
+        if u < sibling_share:
+            bundles = [bundle_mask((2 * c, 2 * c + 1)) for c in order]
+            demand += 2
+        else:
+            room = 0 if u < sibling_share + (1 - sibling_share) / 2 else 1
+            bundles = [bundle_mask((2 * c + room,)) for c in order]
+            demand += 1
+        rankings.append(BundleRanking(m, tuple(int(b) for b in bundles)))
+    caps = tuple([max(1, math.ceil(capacity_factor * demand / m))] * m)
+    return Market("bundles", Goods(names, caps), max_bundle_size=2, n_agents=n), rankings
+
+
+def preflib_market(path: str, k: int = 3, capacity_factor: float = 0.9, n: int | None = None,
+                   rng: np.random.Generator | None = None) -> tuple[Market, list[BundleRanking]]:
+    """Return the AGH course market from a PrefLib soc file (students demanding ``k`` courses).
+
+    With ``n`` (and ``rng``), students are resampled with replacement to ``n`` agents and the
+    capacities rescaled to ``ceil(capacity_factor * n * k / m)``.
+    """
+    from ..datasets.preflib import course_market, read_soc, resample
+
+    data = read_soc(path)
+    goods, rankings = course_market(data, k, capacity_factor)
+    if n is not None:
+        require(rng is not None, "rng", rng, "a numpy Generator when resampling to n agents")
+        rankings = resample(rankings, n, rng)
+        goods = Goods(goods.names, tuple([math.ceil(capacity_factor * n * k / goods.m)] * goods.m))
+    return Market("bundles", goods, max_bundle_size=k, n_agents=len(rankings)), rankings

@@ -1,0 +1,368 @@
+"""OCAM, the online combinatorial assignment mechanism (OCAM paper, Section 4.2, Mechanism 1).
+
+Two phases:
+
+1. **Sample** (the first ceil(eps_s n) arrivals, eps_s = eps_n eps_f / 4): serial dictatorship
+   with every capacity scaled to eps_s c^j; each sample agent also gets a perfunctory budget in
+   [1 - eps_b, 1] ("never used, but technically required for the definition of DACEEI").
+2. **Online**: once the sample is complete, an eps_b-ECEEI of the sample economy (capacities
+   eps_s c, Definition 4) gives prices p and a random budget per sampled type; f maps a
+   reported type seen in the sample to that random budget and an unseen type to the
+   ``unseen_budget`` default. Each later agent draws b ~ f(type) from its own stream
+   ``("mechanism", "budget", agent)`` and gets its most preferred bundle costing at most b.
+
+``capacity_policy = "paper"`` allocates exactly as the paper does (capacities can be exceeded;
+the excess is recorded and DACEEI (iii) bounds it w.h.p.); ``"hard"`` makes goods without a
+remaining unit unavailable to later agents (a deviation from the paper, reported per run as the
+share of online agents it changed).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..baselines.serial_dictatorship import blocked_goods
+from ..errors import ConfigError, require
+from ..preferences import BundleRanking
+from ..protocol import Claim, MechanismSpec, OnlineMechanism, ParamSpec, real_in, register_mechanism
+from ..reports import BundleOutcome, Outcome, Report
+from .eceei import ECEEICertificate, assumption2_capacity, solve_eceei
+
+
+def eps_s_of(eps_n: float, eps_f: float) -> float:
+    """Return the sample share eps_s = eps_n * eps_f / 4 (Section 4.2)."""
+    return eps_n * eps_f / 4.0
+
+
+def sample_size(n: int, eps_n: float, eps_f: float) -> int:
+    """Return the sample size ceil(eps_s * n) (Section 4.2)."""
+    return int(math.ceil(eps_s_of(eps_n, eps_f) * n - 1e-12))
+
+
+OCAM_PARAMS = (
+    ParamSpec("eps_b", 0.02, "budget perturbation: every budget lies in [1 - eps_b, 1]",
+              "Definition 1 (ii), Definition 4; Theorem 2 needs eps_b < 1/m (warned, not refused)",
+              real_in(0, 1, lo_open=True, hi_open=True), "a number in (0, 1)"),
+    ParamSpec("eps_n", 0.2, "share of early agents exempt from the DACEEI conditions",
+              "Definition 1, Section 4.2", real_in(0, 1, lo_open=True), "a number in (0, 1]"),
+    ParamSpec("eps_f", 0.2, "market-clearing tolerance of DACEEI (iii)/(iv)",
+              "Definition 1, Section 4.2", real_in(0, 1, lo_open=True), "a number in (0, 1]"),
+    ParamSpec("unseen_budget", 1.0, "budget f(theta) of a type not seen in the sample "
+              "(the paper: 'set their budget arbitrarily between 1 - eps_b and 1')",
+              "Section 4.2", real_in(0, 1), "a number in [1 - eps_b, 1]"),
+    ParamSpec("sample_budget", "uniform", "perfunctory budget of sample agents: 'uniform' draws "
+              "U[1 - eps_b, 1] from the agent's stream ('mechanism', 'budget', agent); 'one' gives 1",
+              "Section 4.2 ('an arbitrary budget from [1 - eps_b, 1]')", choices=("uniform", "one")),
+    ParamSpec("capacity_policy", "paper", "'paper': allocate as the paper and record excess over "
+              "capacity; 'hard': goods without a remaining unit are unavailable", "Section 4.2",
+              choices=("paper", "hard")),
+    ParamSpec("solver_tol", 1e-9, "target relative clearing error of the ECEEI solver",
+              "Definition 4 (a), (b)", real_in(0, 1, lo_open=True), "a number in (0, 1)"),
+    ParamSpec("solver_max_iter", 5000, "price-search iterations of the ECEEI solver", "",
+              lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a positive integer"),
+    ParamSpec("solver_time_limit", 30.0, "seconds allowed to the ECEEI price search", "",
+              real_in(0, math.inf, lo_open=True), "a positive number"),
+)
+
+OCAM_CLAIMS = (
+    Claim("gsp1", "Definition 6; Theorem 2 (a), Lemma 3", "0 < eps_b < 1/m; any arrival order and market size"),
+    Claim("ef1", "Definition 2; Theorem 2 (b), Lemma 3, Proposition 1: among post-sample agents",
+          "0 < eps_b < 1/m"),
+    Claim("daceei", "Definition 1; Theorem 2 (with probability >= 1 - 1/n), Lemma 6",
+          "Assumption 1 (uniformly random arrival order) and Assumption 2 (large capacities)"),
+)
+
+
+class RandomBudget:
+    """A discrete random budget: realisations (ascending) with probabilities (Section 4.1)."""
+
+    __slots__ = ("budgets", "probs", "cum")
+
+    def __init__(self, pairs: Sequence[tuple[float, float]]):
+        pairs = sorted(pairs)
+        self.budgets = np.array([b for b, _ in pairs], dtype=np.float64)
+        self.probs = np.array([q for _, q in pairs], dtype=np.float64)
+        self.cum = np.cumsum(self.probs)
+
+    def draw(self, u: float) -> int:
+        """Return the index of the realisation selected by the uniform draw ``u`` (inverse CDF)."""
+        return min(int(np.searchsorted(self.cum, u * self.cum[-1], side="right")), self.budgets.size - 1)
+
+    def pairs(self) -> list[tuple[float, float]]:
+        """Return (budget, probability) pairs."""
+        return list(zip(self.budgets.tolist(), self.probs.tolist()))
+
+
+@register_mechanism
+class OCAM(OnlineMechanism):
+    """The online combinatorial assignment mechanism (Section 4.2; see the module docstring).
+
+    Public surface beyond the protocol: :meth:`budget_of`, :meth:`outcome_distribution`,
+    :meth:`label_of`, :meth:`allocation`, the ``certificate`` attribute (the sample ECEEI) and
+    :meth:`unilateral_outcome` for post-sample agents.
+    """
+
+    spec = MechanismSpec(
+        name="ocam",
+        title="Online combinatorial assignment mechanism (OCAM)",
+        market_kinds=("bundles",),
+        paper="ocam-dynamic-combinatorial-assignment.txt, Section 4.2 and Appendix E (Mechanism 1)",
+        params=OCAM_PARAMS,
+        claims=OCAM_CLAIMS,
+        incremental=True,
+    )
+
+    # ---- configuration ------------------------------------------------------------------
+    def validate(self) -> None:
+        """Check n, eps values and the unseen-type budget; warn when eps_b >= 1/m (Theorem 2)."""
+        n = self.market.n_agents
+        require(n is not None, "market.n_agents", n, "the known population size n (OCAM Section 4.2)")
+        P = self.params
+        m = self.market.goods.m
+        lo = 1.0 - P["eps_b"]
+        require(lo - 1e-15 <= P["unseen_budget"] <= 1.0, "mechanism.params.unseen_budget", P["unseen_budget"],
+                f"a number in [1 - eps_b, 1] = [{lo:g}, 1]")
+        if P["eps_b"] >= 1.0 / m:
+            warnings.warn(f"mechanism.params.eps_b = {P['eps_b']!r} >= 1/m = {1.0 / m:.4g}: Theorem 2 "
+                          "(GSP1, EF1) assumes eps_b < 1/m", UserWarning, stacklevel=3)
+        self.eps_s = eps_s_of(P["eps_n"], P["eps_f"])
+        self.n = int(n)
+        self.sample_size = sample_size(self.n, P["eps_n"], P["eps_f"])
+
+    def start(self, streams) -> None:
+        super().start(streams)
+        c = self.market.goods.capacity.astype(np.float64)
+        self._cap = c
+        self._used = np.zeros_like(c)
+        self._sample_cap = self.eps_s * c
+        self._sample_used = np.zeros_like(c)
+        self._sample_types: list[BundleRanking] = []
+        self.certificate: ECEEICertificate | None = None
+        self._prices: np.ndarray | None = None
+        self._f: dict[BundleRanking, RandomBudget] = {}
+        self._labels: dict[BundleRanking, str] = {}
+        self._unseen = RandomBudget([(float(self.params["unseen_budget"]), 1.0)])
+        self._phase: dict[int, str] = {}
+        self._blocked_at: dict[int, int] = {}
+        self._best_cache: dict[tuple[BundleRanking, int], int] = {}
+        self._log_agent: list[int] = []
+        self._log_bundle: list[int] = []
+        self._log_budget: list[float] = []
+        self._hard_affected = 0
+        self._online = 0
+        self._public_static: dict[str, Any] = {"phase": "sample", "prices": None, "budgets": None,
+                                              "seen_type_counts": None, "sample_size": self.sample_size}
+
+    # ---- the two phases -----------------------------------------------------------------
+    def _check_report(self, r: Report) -> BundleRanking:
+        d = r.declared
+        if not isinstance(d, BundleRanking) or d.m != self.market.goods.m:
+            raise ConfigError(f"report[{r.agent}]", type(d).__name__,
+                              f"a BundleRanking over {self.market.goods.m} goods")
+        if r.agent in self._phase:
+            raise ConfigError(f"report[{r.agent}]", r.agent, "an agent that has not arrived before")
+        return d
+
+    def _perfunctory_budget(self, agent: int) -> float:
+        if self.params["sample_budget"] == "one":
+            return 1.0
+        return 1.0 - self.params["eps_b"] * float(self.streams.get("mechanism", "budget", agent).random())
+
+    def _blocked_now(self) -> int:
+        return blocked_goods(self._cap - self._used) if self.params["capacity_policy"] == "hard" else 0
+
+    def _serve_sample(self, tick: int, agent: int, d: BundleRanking) -> BundleOutcome:
+        # Serial dictatorship with capacities eps_s c (Section 4.2): a good is available only if
+        # a whole unit fits under the scaled capacity.
+        blocked = blocked_goods(self._sample_cap - self._sample_used) | self._blocked_now()
+        b = d.best_available(blocked)
+        x = (b >> np.arange(self._cap.size)) & 1
+        self._sample_used += x
+        self._used += x
+        self._sample_types.append(d)
+        self._phase[agent] = "sample"
+        budget = self._perfunctory_budget(agent)
+        self._log(agent, b, budget)
+        if len(self._sample_types) == self.sample_size:
+            self._close_sample()
+        return BundleOutcome(agent, tick, b, budget, None, "sample")
+
+    def _close_sample(self) -> None:
+        """Compute the eps_b-ECEEI of the sample economy and the budget function f (Section 4.2)."""
+        P = self.params
+        cert = solve_eceei(self._sample_types, self._sample_cap, P["eps_b"], tol=P["solver_tol"],
+                           max_iter=P["solver_max_iter"], time_limit=P["solver_time_limit"])
+        self.certificate = cert
+        self._prices = cert.prices
+        for t, ty in enumerate(cert.types):
+            self._f[ty] = RandomBudget([(b, q) for _, b, q in cert.support[t]])
+            self._labels[ty] = f"t{t}"
+        self._public_static = {
+            "phase": "online",
+            "prices": cert.prices.tolist(),
+            "budgets": {self._labels[ty]: self._f[ty].pairs() for ty in cert.types},
+            "seen_type_counts": {self._labels[ty]: int(c) for ty, c in zip(cert.types, cert.counts)},
+            "sample_size": self.sample_size,
+            "clearing_error": cert.error,
+        }
+
+    def _budget_for(self, agent: int, d: BundleRanking) -> tuple[RandomBudget, int]:
+        rb = self._f.get(d, self._unseen)
+        u = float(self.streams.get("mechanism", "budget", agent).random())
+        return rb, rb.draw(u)
+
+    def _choose(self, d: BundleRanking, rb: RandomBudget, k: int, blocked: int) -> int:
+        if blocked:
+            return d.best_affordable(self._prices, float(rb.budgets[k]), blocked)
+        # f is a function of the declared type, so (type, realisation) fixes the bundle.
+        key = (d, k)
+        b = self._best_cache.get(key)
+        if b is None:
+            b = d.best_affordable(self._prices, float(rb.budgets[k]))
+            self._best_cache[key] = b
+        return b
+
+    def _serve_online(self, tick: int, agent: int, d: BundleRanking) -> BundleOutcome:
+        blocked = self._blocked_now()
+        rb, k = self._budget_for(agent, d)
+        b = self._choose(d, rb, k, blocked)
+        if blocked:
+            self._blocked_at[agent] = blocked
+            if b != self._choose(d, rb, k, 0):
+                self._hard_affected += 1
+        self._used += (b >> np.arange(self._cap.size)) & 1
+        self._phase[agent] = "online"
+        self._online += 1
+        budget = float(rb.budgets[k])
+        self._log(agent, b, budget)
+        return BundleOutcome(agent, tick, b, budget, self._cost(b), "online")
+
+    def _cost(self, b: int) -> float:
+        return float(self._prices @ ((b >> np.arange(self._cap.size)) & 1))
+
+    def _log(self, agent: int, b: int, budget: float) -> None:
+        self._log_agent.append(agent)
+        self._log_bundle.append(b)
+        self._log_budget.append(budget)
+
+    def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
+        """Return each arrival's bundle: SD in the sample, top affordable bundle afterwards."""
+        outs: list[Outcome] = []
+        for r in reports:
+            d = self._check_report(r)
+            if self.certificate is None:
+                outs.append(self._serve_sample(tick, r.agent, d))
+            else:
+                outs.append(self._serve_online(tick, r.agent, d))
+        return outs
+
+    # ---- what is public, and queries the auditor and strategies use ---------------------
+    def remaining(self) -> np.ndarray:
+        return self._cap - self._used
+
+    @property
+    def enforces_capacity(self) -> bool:
+        """False under the ``paper`` policy (excess is recorded, not prevented), True under ``hard``."""
+        return self.params["capacity_policy"] == "hard"
+
+    def public(self) -> dict[str, Any]:
+        """Return phase, prices (None in the sample), budgets per type label, remaining, ...
+
+        ``budgets`` maps type labels ("t0", "t1", ... in order of first appearance in the
+        sample) to (budget, probability) lists; ``seen_type_counts`` to sample multiplicities.
+        Use :meth:`budget_of` / :meth:`label_of` to look up a declared type.
+        """
+        out = dict(self._public_static)
+        out["remaining"] = (self._cap - self._used).tolist()
+        out["arrived"] = len(self._log_agent)
+        return out
+
+    def label_of(self, declared: BundleRanking) -> str | None:
+        """Return the public label of a type seen in the sample (None if unseen or in the sample phase)."""
+        return self._labels.get(declared)
+
+    def budget_of(self, declared: BundleRanking) -> list[tuple[float, float]]:
+        """Return f(declared) as (budget, probability) pairs (after the sample).
+
+        A type seen in the sample gets its ECEEI random budget; any other type the
+        ``unseen_budget`` default (Section 4.2).
+        """
+        if self.certificate is None:
+            raise ConfigError("ocam.phase", "sample", "the online phase (prices exist only after the sample)")
+        return self._f.get(declared, self._unseen).pairs()
+
+    @property
+    def prices(self) -> np.ndarray | None:
+        """The posted prices (None during the sample)."""
+        return self._prices
+
+    def outcome_distribution(self, declared: BundleRanking, agent: int | None = None) -> dict[int, float]:
+        """Return the exact distribution {bundle mask: probability} a post-sample agent gets by declaring ``declared``.
+
+        Computed from the finite random budget f(declared) and the prices p (equation (1)).
+        Under the ``hard`` policy pass ``agent`` to use the goods exhausted at its arrival in
+        the recorded run (without it, no good is treated as exhausted).
+        """
+        if self.certificate is None:
+            raise ConfigError("ocam.phase", "sample", "the online phase (prices exist only after the sample)")
+        require(isinstance(declared, BundleRanking) and declared.m == self.market.goods.m, "declared",
+                declared, f"a BundleRanking over {self.market.goods.m} goods")
+        blocked = self._blocked_at.get(agent, 0) if agent is not None else 0
+        rb = self._f.get(declared, self._unseen)
+        out: dict[int, float] = {}
+        for k in range(rb.budgets.size):
+            b = declared.best_affordable(self._prices, float(rb.budgets[k]), blocked)
+            out[b] = out.get(b, 0.0) + float(rb.probs[k])
+        return out
+
+    def unilateral_outcome(self, report: Report, tick: int) -> Outcome:
+        """Return what post-sample agent ``report.agent`` gets by declaring ``report.declared``.
+
+        Its outcome depends only on p, f (fixed by the sample), its own budget stream and,
+        under the ``hard`` policy, the goods exhausted at its arrival (recorded per agent), so
+        it equals a full replay with only this report changed. Raises :class:`ConfigError` for
+        sample agents (serial dictatorship: replay the run) and agents not in the run.
+        """
+        a = report.agent
+        phase = self._phase.get(a)
+        if phase is None:
+            raise ConfigError("report.agent", a, "an agent that arrived in the recorded run")
+        if phase == "sample":
+            raise ConfigError("report.agent", a, "a post-sample agent (sample agents face serial "
+                              "dictatorship; use a full replay)")
+        d = report.declared
+        require(isinstance(d, BundleRanking) and d.m == self.market.goods.m, f"report[{a}]", d,
+                f"a BundleRanking over {self.market.goods.m} goods")
+        rb, k = self._budget_for(a, d)
+        b = self._choose(d, rb, k, self._blocked_at.get(a, 0))
+        return BundleOutcome(a, tick, b, float(rb.budgets[k]), self._cost(b), "online")
+
+    def allocation(self) -> dict[str, np.ndarray]:
+        """Return the run so far in arrival order: ``agents``, ``bundles`` (masks), ``budgets``, ``phase``."""
+        return {"agents": np.asarray(self._log_agent, dtype=np.int64),
+                "bundles": np.asarray(self._log_bundle, dtype=np.int64),
+                "budgets": np.asarray(self._log_budget, dtype=np.float64),
+                "sample": np.arange(len(self._log_agent)) < len(self._sample_types)}
+
+    def summary(self) -> dict[str, Any]:
+        """Return solver diagnostics, excess over capacity, hard-policy impact and Assumption 2."""
+        over = np.maximum(self._used - self._cap, 0.0)
+        P = self.params
+        tau = len({*self._sample_types}) if self._sample_types else 0
+        out: dict[str, Any] = {
+            "eps_s": self.eps_s, "sample_size": self.sample_size, "arrived": len(self._log_agent),
+            "online_agents": self._online, "capacity_policy": P["capacity_policy"],
+            "excess_over_capacity": over.tolist(), "max_excess": float(over.max()),
+            "hard_affected_share": (self._hard_affected / self._online) if self._online else 0.0,
+            "assumption2_capacity": assumption2_capacity(self.n, self.market.goods.m, max(tau, 1),
+                                                         P["eps_n"], P["eps_f"]),
+            "assumption2_tau": "distinct types in the sample (a lower bound on tau)",
+            "min_capacity": float(self._cap.min()),
+        }
+        if self.certificate is not None:
+            out["eceei"] = self.certificate.as_dict()
+        return out

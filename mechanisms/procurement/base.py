@@ -1,0 +1,214 @@
+"""The common machinery of the online budget-feasible mechanisms (Section 2 setting).
+
+:class:`ProcurementMechanism` reads the public market (budget B, valuation v, prediction
+omega, n), draws every coin of the run from purpose-keyed streams at :meth:`start` (so no coin
+depends on a bid), builds the stage plan (:mod:`mechanisms.procurement.stages`) and, for each
+arriving seller, fixes her quote before reading her bid. It records, per seller, the bid, the
+threshold offered, the remaining budget at her arrival, the decision and the payment, and
+enforces budget feasibility and individual rationality as invariants.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import ConfigError, InvariantError, require
+from ..protocol import Claim, OnlineMechanism, ParamSpec, positive_int, real_in
+from ..reports import HireOutcome, Outcome, Report
+from ..preferences import Cost
+from .offline import SAMPLE_SOLVERS, solver_guarantee
+from .predictions import as_omega
+from .stages import PostedPrice, Quote, SampleThenPost, SingleOffer, Stage
+from .valuations import Valuation
+
+PAPER = "Amanatidis et al., Online Budget-Feasible Mechanism Design with Predictions (SAGT 2025)"
+#: Relative slack for float round-off in "total payments <= B".
+BUDGET_TOL = 1e-9
+
+# ---- parameter specs shared by the mechanisms ----------------------------------------------
+P_BIDS = ParamSpec("bids_above_budget", "error",
+                   "a declared cost above B: 'error' (the paper's declarations lie in [0, B]^n) or 'decline' "
+                   "(the seller simply declines every offer she cannot accept)",
+                   source="Section 2 (b in [0, B]^n)", choices=("error", "decline"))
+P_SOLVER = ParamSpec("sample_solver", "auto",
+                     "algorithm for T_1 on the sample: 'sviridenko' (1-1/e), 'greedy_singleton' ((1-1/e)/2, fast), "
+                     "'auto' (Sviridenko when |N_1| <= sviridenko_max)",
+                     source="Mechanism 3/4, line 7 ([39] Sviridenko)", choices=SAMPLE_SOLVERS)
+P_SVMAX = ParamSpec("sviridenko_max", 12, "largest sample on which 'auto' runs Sviridenko's O(n^5) algorithm",
+                    source="ours (running time)", check=positive_int, expected="a positive integer")
+P_TIES = ParamSpec("dynkin_ties", "accept",
+                   "Dynkin line 3 hires the first j with v(j) >= v(i*) ('accept'); 'reject' demands v(j) > v(i*)",
+                   source="Mechanism 3, line 3", choices=("accept", "reject"))
+
+
+def prob(name: str, default: float, doc: str, source: str) -> ParamSpec:
+    """Return the spec of a probability parameter in [0, 1]."""
+    return ParamSpec(name, default, doc, source=source, check=real_in(0, 1), expected="a number in [0, 1]")
+
+
+def open_unit(name: str, default: float, doc: str, source: str) -> ParamSpec:
+    """Return the spec of a parameter in the open interval (0, 1)."""
+    return ParamSpec(name, default, doc, source=source, check=real_in(0, 1, True, True), expected="a number in (0, 1)")
+
+
+CLAIMS = (
+    Claim("universal_truthfulness", "Section 2 (definition); Lemma 1",
+          "a distribution over truthful deterministic posted-price mechanisms for every fixed arrival order"),
+    Claim("budget_feasible", "Section 2 (definition); Lemma 1", "sum of payments <= B on every realisation"),
+    Claim("ir", "Section 2 (definition); Lemma 1", "declarations in [0, B]: hired sellers are paid at least their bid"),
+)
+
+
+class ProcurementMechanism(OnlineMechanism):
+    """Base class: an online budget-feasible mechanism over sellers 0..n-1 (Section 2).
+
+    Subclasses implement :meth:`plan` (draw the coins, return the first :class:`Stage`).
+    ``uses_prediction`` says whether the market must carry a prediction omega.
+    """
+
+    uses_prediction: ClassVar[bool] = False
+    n_solutions: ClassVar[int] = 1
+
+    def validate(self) -> None:
+        ex = self.market.extra
+        B = ex.get("budget")
+        require(isinstance(B, (int, float, np.integer, np.floating)) and not isinstance(B, bool)
+                and math.isfinite(float(B)) and B > 0, "market.extra.budget", B, "a finite positive budget B")
+        v = ex.get("valuation")
+        require(isinstance(v, Valuation), "market.extra.valuation", type(v).__name__, "a Valuation")
+        n = self.market.n_agents
+        require(n is not None and n == v.n, "market.n_agents", n, f"the number of sellers of the valuation ({v.n})")
+        self.B, self.v, self.n = float(B), v, int(n)
+        self.omega = as_omega(ex.get("prediction")) if self.uses_prediction else None
+        self._singles: np.ndarray | None = None
+
+    # ---- the run ----------------------------------------------------------------------
+    def plan(self, streams) -> Stage:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def start(self, streams) -> None:
+        super().start(streams)
+        self.branch: dict[str, Any] = {}
+        self._stage = self.plan(streams)
+        self._records: dict[int, tuple[int, Quote, float, bool]] = {}
+        self._paid = 0.0
+        self._hired: list[int] = []
+
+    @property
+    def singles(self) -> np.ndarray:
+        """Singleton values v(i) of all sellers (public: v is public)."""
+        if self._singles is None:
+            self._singles = self.v.singletons()
+        return self._singles
+
+    def _bid(self, r: Report) -> float:
+        if not isinstance(r.declared, Cost):
+            raise ConfigError(f"report[{r.agent}]", type(r.declared).__name__, "a Cost")
+        bid = r.declared.value
+        if bid > self.B and self.params.get("bids_above_budget", "error") == "error":
+            raise ConfigError(f"report[{r.agent}].bid", bid, f"a declared cost in [0, B={self.B}] (Section 2)")
+        return bid
+
+    def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
+        outs: list[Outcome] = []
+        for r in reports:
+            a = r.agent
+            # plain tests first: this is the hot path (one call per arrival)
+            if not (isinstance(a, (int, np.integer)) and 0 <= a < self.n):
+                raise ConfigError("report.agent", a, f"a seller id in [0, {self.n})")
+            if a in self._records:
+                raise ConfigError("report.agent", a, "a seller who has not arrived yet (each arrives once)")
+            bid = self._bid(r)
+            q = self._stage.quote(int(a))  # fixed before the bid is read
+            hired = q.hires(bid)
+            self._stage.observe(int(a), bid, q)
+            pay = float(q.threshold) if hired else 0.0
+            if hired:
+                if pay < bid:
+                    raise InvariantError(f"{self.spec.name}: seller {a} paid {pay} < bid {bid} (IR)")
+                self._paid += pay
+                self._hired.append(int(a))
+                if self._paid > self.B * (1 + BUDGET_TOL):
+                    raise InvariantError(f"{self.spec.name}: payments {self._paid} exceed the budget {self.B}")
+            self._records[int(a)] = (tick, q, bid, hired)
+            outs.append(HireOutcome(int(a), tick, hired, pay, q.threshold, bid))
+        return outs
+
+    def unilateral_outcome(self, report: Report, tick: int) -> Outcome:
+        """Return the outcome of ``report.agent`` had she declared ``report`` (others unchanged).
+
+        Her quote (threshold, B' at her arrival, feasibility) was fixed before her bid was
+        read and depends only on earlier arrivals, so it is the same under any bid.
+        """
+        a = report.agent
+        require(a in self._records, "report.agent", a, "a seller who arrived in this run")
+        t0, q, _, _ = self._records[a]
+        bid = self._bid(report)
+        hired = q.hires(bid)
+        return HireOutcome(a, t0, hired, float(q.threshold) if hired else 0.0, q.threshold, bid)
+
+    # ---- results ----------------------------------------------------------------------
+    def hired(self) -> list[int]:
+        """Return the hired sellers, in arrival order."""
+        return list(self._hired)
+
+    def total_paid(self) -> float:
+        """Return the sum of payments."""
+        return self._paid
+
+    def value(self) -> float:
+        """Return v(A), the value of the hired set."""
+        return float(self.v.value(self._hired)) if self._hired else 0.0
+
+    def quotes(self) -> dict[int, Quote]:
+        """Return each arrived seller's quote (threshold, B' at arrival, feasibility)."""
+        return {a: rec[1] for a, rec in self._records.items()}
+
+    def public(self) -> dict[str, Any]:
+        return {"arrived": len(self._records), "hired": len(self._hired), "paid": self._paid}
+
+    def summary(self) -> dict[str, Any]:
+        return {**self.branch, **self._stage.info(), "hired": self.hired(), "paid": self._paid,
+                "value": self.value(), "budget": self.B}
+
+    # ---- plan builders shared by the mechanisms ------------------------------------------
+    def _coin(self, streams, purpose: str) -> float:
+        return float(streams.get("mechanism", purpose).random())
+
+    def _posted(self, streams, t: float) -> PostedPrice:
+        chosen = 0
+        route, coin = "max_marginal", None
+        if self.n_solutions == 2:
+            chosen = int(streams.get("mechanism", "nm_choice").integers(2))
+            route = self.params["route"]
+            coin = lambda agent: int(streams.get("mechanism", "route", agent).integers(2))  # noqa: E731
+            self.branch["chosen_solution"] = chosen
+        return PostedPrice(self.v, self.B, t, self.n_solutions, chosen, route, coin)
+
+    def plan_mech2(self, streams, p: float, a: float, z: float) -> Stage:
+        """Mechanism 2: with probability p (line 1) hire the first j with v(j) >= a omega / z at B
+        (line 2); else the posted-price loop with t = a omega (lines 4-8), over every arrival."""
+        if self._coin(streams, "mech2_single") < p:
+            self.branch["mech2"] = "single"
+            return SingleOffer(self.singles, self.B, 0, a * self.omega / z)
+        self.branch["mech2"] = "posted"
+        return self._posted(streams, a * self.omega)
+
+    def plan_sampled(self, streams, q: float, a_omega: float, beta: float, k: float) -> Stage:
+        """Mechanism 3 (a omega = 0, k = 2) and Mechanism 4: with probability q Dynkin's algorithm
+        (lines 1-3); else xi_1 ~ Binomial(n, 1/k) (line 5), T_1 on N_1 (line 7), t = a omega +
+        beta v(T_1) (line 9) and the posted-price loop over N_2 (lines 10-12)."""
+        if self._coin(streams, "dynkin_or_sample") < q:
+            self.branch["mech3"] = "dynkin"
+            return SingleOffer(self.singles, self.B, math.floor(self.n / math.e), None, self.params["dynkin_ties"])
+        xi = int(streams.get("mechanism", "sample").binomial(self.n, 1.0 / k))
+        self.branch["mech3"] = "sample"
+        return SampleThenPost(self.v, self.B, xi, a_omega, beta, self.params["sample_solver"],
+                              self.params["sviridenko_max"], lambda t: self._posted(streams, t))
+
+    def sample_guarantee(self) -> float:
+        """Return the guarantee gamma of the sample solver on this market (worst case over N_1)."""
+        return solver_guarantee(self.params["sample_solver"], self.n, self.params["sviridenko_max"])

@@ -1,0 +1,287 @@
+"""The Sequential Equilibrium Mechanism and its baselines as online mechanisms.
+
+- ``sem``: SEM (SEM paper, Section 4.1, "Algorithm: Sequential Equilibrium Mechanism").
+  Period t: (1) compute a (t)-price equilibrium for the fundamentals (online empirical
+  distribution F~(.; t), remaining supply S^t); (2) give every arrival its type's equilibrium
+  lottery and draw one ex-post allocation by dependent rounding; set S^{t+1} = S^t minus what
+  was allocated; (3) stop after T or once supply is exhausted.
+- ``sd_rtb``: Serial Dictatorship with Random Tie-Breaking (Section 6.2).
+- ``eps``: Extended Probabilistic Serial applied to each period's arrivals on the remaining
+  supply (the static reference of Section 4.2, run period by period), rounded the same way.
+
+Reports are :class:`~mechanisms.reports.Report` with a :class:`~mechanisms.preferences.WeakOrder`.
+A declared order outside the type space is accepted: the online empirical distribution of
+period t is built from the reports, so the declared type simply enters F~^t with its
+empirical mass; in the prior it is a type of mass zero (footnote 2 of Section 2.1).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..baselines.serial_dictatorship import SerialDictatorship
+from ..errors import ConfigError, InvariantError
+from ..preferences import WeakOrder
+from ..protocol import Claim, MechanismSpec, OnlineMechanism, ParamSpec, positive_int, register_mechanism
+from ..reports import ObjectOutcome, Outcome, Report
+from .demand import lottery_demand, rtb_lottery
+from .equilibrium import (EquilibriumProblem, EquilibriumResult, extended_probabilistic_serial,
+                          solve_equilibrium)
+from .market import SEMMarket, sem_market_of
+from .rounding import dependent_rounding
+
+PAPER = "Highsmith, How to Use Prices for Efficient Online Matching (SEM paper)"
+
+
+@dataclass
+class PeriodRecord:
+    """What SEM computed in one period: the problem, its equilibrium and the arrivals' types."""
+
+    tick: int
+    problem: EquilibriumProblem
+    result: EquilibriumResult
+    type_of: dict[WeakOrder, int]
+    zeta: np.ndarray | None
+    supply_before: np.ndarray
+
+
+def _check_reports(reports: Sequence[Report], m: int) -> None:
+    for r in reports:
+        if not isinstance(r.declared, WeakOrder) or r.declared.n_objects != m:
+            raise ConfigError(f"report[{r.agent}]", r.declared, f"a WeakOrder over the market's {m} objects")
+
+
+def _null_outcomes(tick: int, reports: Sequence[Report], m: int) -> list[Outcome]:
+    lot = tuple([0.0] * m + [1.0])
+    return [ObjectOutcome(r.agent, tick, m, lot) for r in reports]
+
+
+def _round_and_record(tick: int, reports: Sequence[Report], lots: np.ndarray, remaining: np.ndarray,
+                      rng: np.random.Generator, name: str) -> list[Outcome]:
+    """Draw an ex-post allocation from the arrivals' lotteries (rows of ``lots``) and update ``remaining``."""
+    m = remaining.size
+    expected = lots[:, :m].sum(axis=0)
+    if np.any(expected > remaining + 1e-7):
+        raise InvariantError(f"{name} tick {tick}: lotteries ask {expected.tolist()} of supply {remaining.tolist()}")
+    ex_post = dependent_rounding(lots, rng)
+    objs = ex_post.argmax(axis=1)
+    used = np.bincount(objs, minlength=m + 1)[:m]
+    if np.any(used > remaining + 1e-9):
+        raise InvariantError(f"{name} tick {tick}: rounding allocated {used.tolist()} of {remaining.tolist()}")
+    remaining -= used
+    return [ObjectOutcome(r.agent, tick, int(x), tuple(float(v) for v in lots[k]))
+            for k, (r, x) in enumerate(zip(reports, objs))]
+
+
+@register_mechanism
+class SequentialEquilibriumMechanism(OnlineMechanism):
+    """SEM (Section 4.1): per-period (t)-price equilibria, lotteries, dependent rounding.
+
+    The market must come from :meth:`SEMMarket.market` (type space, arrival distribution,
+    replica size n, budgets and shock live there). Tick k of the run is period k + 1.
+    Arrivals after period T, or once every object is gone, receive the null option.
+    """
+
+    spec = MechanismSpec(
+        name="sem",
+        title="Sequential Equilibrium Mechanism",
+        market_kinds=("objects",),
+        paper=PAPER,
+        params=(
+            ParamSpec("rtb_draws", 256, "fixed draws K of the idiosyncratic shocks zeta_x per period used to "
+                      "integrate lottery demand under random tie-breaking (ignored under no tie-breaking, where "
+                      "demand is integrated exactly)", source="Section 3.3, Assumption 5; Theorem 3 (ii)",
+                      check=positive_int, expected="a positive integer"),
+        ),
+        claims=(
+            Claim("greedy", "Section 2.1 (greedy online mechanism); Theorem 5, Claim 6 (ex-post greedy for every n)",
+                  "Assumptions 1-3 with budgets b^t > b^{t+1} + xi_upper + |xi_lower| (Theorem 1)"),
+            Claim("equal_type_envy_free", "Definition 3; Theorem 4; Theorem 5, Claim 4",
+                  "Assumption 3 and Theorem 1's decreasing budgets; order: earlier arrival first"),
+            Claim("strategyproof_single_arrival", "Section 2.1 (strategyproof); Theorem 5, Claim 5",
+                  "one arrival per period (|I~^t| = 1 for all t); misreports keep the arrival time"),
+            Claim("sp1", "Definition 6; Corollary 1",
+                  "replica markets M_n, n -> infinity; l-regular (NTB) or regular with Theorem 3's condition (RTB)"),
+            Claim("ordinal_efficiency_asymptotic", "Definition 4; Theorem 5 (i)-(ii)",
+                  "replica markets M_n; Assumption 4 with l-regularity, or Assumption 5 with regularity and "
+                  "|p_x - p_y| > 2z (Theorem 3)"),
+        ),
+        incremental=False,
+    )
+
+    def validate(self) -> None:
+        self.sem: SEMMarket = sem_market_of(self.market)
+        caps = tuple(int(c) for c in self.market.goods.capacities)
+        expected = tuple(int(s) * self.sem.replica for s in self.sem.supply)
+        if caps != expected or tuple(self.market.goods.names) != self.sem.objects:
+            raise ConfigError("market.goods", list(zip(self.market.goods.names, caps)),
+                              f"the SEM market's objects with supply n*S = {list(zip(self.sem.objects, expected))}")
+
+    def period_budgets(self) -> tuple[float, ...]:
+        """Return b^1..b^T (Theorem 1's decreasing budgets; a mutant may override this)."""
+        return self.sem.budgets
+
+    def start(self, streams) -> None:
+        super().start(streams)
+        self._remaining = self.sem.total_supply.copy()
+        self._records: dict[int, PeriodRecord] = {}
+        self._public: dict[str, Any] = {"remaining": self._remaining.tolist()}
+
+    # ---- the period's fundamentals (Section 4.1, step 1) -----------------------------------
+    def problem_for(self, tick: int, declared: Sequence[WeakOrder]) -> tuple[EquilibriumProblem, dict[WeakOrder, int]]:
+        """Return the (t)-equilibrium problem for period t = tick + 1 and the arrivals' type index.
+
+        Masses: each realised arrival counts 1 (n F~^t); each later period k contributes
+        n f^k(i) per type (the prior); supply is the remaining S^t.
+        """
+        t = tick + 1
+        sem = self.sem
+        counts = Counter(declared)
+        orders, masses, offsets = [], [], []
+        type_of = {}
+        for order, c in counts.items():
+            type_of[order] = len(orders)
+            orders.append(order)
+            masses.append(float(c))
+            offsets.append(0)
+        for k in range(t + 1, sem.horizon + 1):
+            for order, f in sem.period_types(k):
+                orders.append(order)
+                masses.append(sem.replica * f)
+                offsets.append(k - t)
+        budgets = self.period_budgets()[t - 1:]
+        pb = EquilibriumProblem(tuple(orders), np.array(masses), np.array(offsets, dtype=np.int64), budgets,
+                                self._remaining.copy(), sem.shock)
+        return pb, type_of
+
+    def _zeta(self, tick: int) -> np.ndarray | None:
+        if self.sem.shock.tie_breaking == "none":
+            return None
+        rng = self.streams.get("mechanism", "shock", tick)
+        return self.sem.shock.sample_zeta(rng, (int(self.params["rtb_draws"]), self.sem.m + 1))
+
+    def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
+        m = self.sem.m
+        _check_reports(reports, m)
+        if not reports:
+            return []
+        if tick + 1 > self.sem.horizon or not np.any(self._remaining > 0):
+            return _null_outcomes(tick, reports, m)
+        declared = [r.declared for r in reports]
+        pb, type_of = self.problem_for(tick, declared)
+        zeta = self._zeta(tick)
+        res = solve_equilibrium(pb, zeta)
+        before = self._remaining.copy()
+        lots = np.array([res.lotteries[type_of[d]] for d in declared])
+        outs = _round_and_record(tick, reports, lots, self._remaining,
+                                 self.streams.get("mechanism", "rounding", tick), self.spec.name)
+        self._records[tick] = PeriodRecord(tick, pb, res, type_of, zeta, before)
+        self._public = {"tick": tick, "prices": res.prices.tolist(), "remaining": self._remaining.tolist(),
+                        "clearing_error": res.clearing_error}
+        return outs
+
+    # ---- lotteries a report would get (for SP / SP1 checks) -------------------------------
+    def lottery_for(self, declared: WeakOrder, tick: int) -> np.ndarray:
+        """Return the lottery ``declared`` gets in the equilibrium SEM computed at ``tick``.
+
+        A declared order among the period's arrivals gets its type's equilibrium lottery; any
+        other gets a selection of its lottery demand L(p^t) at the period's prices (ties split
+        equally, null taking a tie it belongs to; fixed draws under RTB). This holds prices
+        fixed: it neglects the deviator's own 1/n weight in the empirical distribution (which
+        moves prices and the split of ties); full replays are exact.
+        """
+        rec = self._records.get(tick)
+        if rec is None:
+            raise ConfigError("tick", tick, f"a tick SEM solved an equilibrium at ({sorted(self._records)})")
+        if declared in rec.type_of:
+            return rec.result.lotteries[rec.type_of[declared]].copy()
+        b = rec.problem.level_budgets[0]
+        if rec.zeta is None:
+            return lottery_demand(declared, b, rec.result.prices, self.sem.shock).selection()
+        return rtb_lottery(declared, b, rec.result.prices, self.sem.shock, rec.zeta)[0]
+
+    def records(self) -> dict[int, PeriodRecord]:
+        """Return the per-tick equilibrium records."""
+        return dict(self._records)
+
+    def remaining(self) -> np.ndarray:
+        return self._remaining
+
+    def public(self) -> dict[str, Any]:
+        return dict(self._public)
+
+    def summary(self) -> dict[str, Any]:
+        errs = {t: r.result.clearing_error for t, r in self._records.items()}
+        out: dict[str, Any] = {"clearing_error": errs, "max_clearing_error": max(errs.values(), default=0.0),
+                               "prices": {t: r.result.prices.tolist() for t, r in self._records.items()}}
+        if self.sem.shock.tie_breaking == "random":
+            out["integration_error"] = {t: r.result.integration_error for t, r in self._records.items()}
+            out["theorem3_ok"] = {t: r.result.theorem3_ok for t, r in self._records.items()}
+        return out
+
+
+@register_mechanism
+class SDRTB(SerialDictatorship):
+    """Serial Dictatorship with Random Tie-Breaking (SEM paper, Section 6.2).
+
+    Each period the arrivals are put in a uniformly random order (stream
+    ``("mechanism", "order", tick)``) and, in turn, each gets a uniformly random object among
+    her most preferred available ones (stream ``("mechanism", "tie", agent)``).
+    """
+
+    spec = MechanismSpec(
+        name="sd_rtb",
+        title="Serial dictatorship with random tie-breaking",
+        market_kinds=("objects",),
+        paper=PAPER + ", Section 6.2",
+        params=(
+            ParamSpec("order", "random", "choice order within a period (Section 6.2: a random permutation)",
+                      source="Section 6.2", choices=("random",)),
+            ParamSpec("tie_break", "random", "a uniformly random most preferred available object (Section 6.2)",
+                      source="Section 6.2", choices=("random",)),
+        ),
+        claims=(Claim("strategyproof", "SD: an agent's choice set is independent of its report"),
+                Claim("greedy", "Section 2.1: every agent gets a most preferred available object")),
+    )
+
+
+@register_mechanism
+class PeriodEPS(OnlineMechanism):
+    """Extended Probabilistic Serial per period (Katta-Sethuraman; SEM paper Section 4.2).
+
+    Each period the arrivals share the remaining supply by EPS (unit eating speeds) and one
+    ex-post allocation is drawn by dependent rounding (stream ``("mechanism", "rounding",
+    tick)``). A myopic reference: it ignores future arrivals.
+    """
+
+    spec = MechanismSpec(
+        name="eps",
+        title="Extended probabilistic serial, period by period",
+        market_kinds=("objects",),
+        paper="Katta and Sethuraman (2006), as discussed in the SEM paper, Section 4.2",
+        claims=(Claim("equal_type_envy_free", "EPS is envy-free among one period's arrivals (Katta-Sethuraman)"),
+                Claim("greedy", "Section 2.1: agents eat their best class with remaining supply")),
+    )
+
+    def start(self, streams) -> None:
+        super().start(streams)
+        self._remaining = self.market.goods.capacity.astype(np.float64).copy()
+
+    def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
+        m = self.market.goods.m
+        _check_reports(reports, m)
+        if not reports:
+            return []
+        lots = extended_probabilistic_serial([r.declared for r in reports], self._remaining)
+        return _round_and_record(tick, reports, lots, self._remaining,
+                                 self.streams.get("mechanism", "rounding", tick), self.spec.name)
+
+    def remaining(self) -> np.ndarray:
+        return self._remaining
+
+    def public(self) -> dict[str, Any]:
+        return {"remaining": self._remaining.tolist()}

@@ -1,0 +1,151 @@
+"""Budget feasibility, IR, threshold independence and truthfulness on every realisation,
+and mutants showing every checker can fail."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mechanisms.checks.budget import (check_budget_feasible, check_ir, check_threshold_independence,
+                                      check_truthful)
+from mechanisms.engine import run_schedule
+from mechanisms.protocol import MECHANISMS, make_mechanism
+from mechanisms.procurement import (MECHANISM_NAMES, Mechanism2, Mechanism3, PredictionModel, procurement_market,
+                                    random_instance, run_procurement, schedule_of)
+from mechanisms.procurement.run import arrival_order
+
+FAMILIES = ["additive", "coverage", "budget_additive", "facility_location", "cut", "coverage_minus_cost"]
+# parameter settings that force each branch (coins in [0, 1): p = 1 always, p = 0 never)
+BRANCHES = [{}, {"tau": 1.0, "p": 1.0}, {"tau": 1.0, "p": 0.0}, {"tau": 0.0, "q": 0.0}]
+
+
+def _params(name: str, branch: dict) -> dict:
+    spec = MECHANISMS.get(name).spec
+    known = {p.name for p in spec.params}
+    return {k: v for k, v in branch.items() if k in known}
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=st.sampled_from(MECHANISM_NAMES), family=st.sampled_from(FAMILIES), n=st.integers(1, 12),
+       seed=st.integers(0, 10**6), branch=st.sampled_from(BRANCHES), eps=st.floats(0, 1),
+       kind=st.sampled_from(["under", "over"]), lie=st.floats(0, 1), frac=st.sampled_from([0.05, 0.2, 0.5]))
+def test_budget_feasible_and_ir_on_every_realisation(name, family, n, seed, branch, eps, kind, lie, frac):
+    inst = random_instance(family, n, seed % 1000, budget_frac=frac)
+    m = procurement_market(inst.valuation, inst.budget, PredictionModel(eps, kind), costs=inst.costs)
+    rng = np.random.default_rng(seed)
+    # declared bids: truthful for some, arbitrary misreports in [0, B] for the others
+    bids = np.where(rng.random(n) < lie, rng.random(n) * inst.budget, inst.costs)
+    run = run_procurement(name, m, bids, seed, params=_params(name, branch))
+    assert len(run.outcomes) == n
+    assert check_budget_feasible(run.outcomes, inst.budget) == []
+    assert check_ir(run.outcomes) == []
+    paid = sum(o.payment for o in run.outcomes.values())
+    assert abs(paid - run.summary["paid"]) < 1e-9
+
+
+@settings(max_examples=12, deadline=None)
+@given(name=st.sampled_from(MECHANISM_NAMES), family=st.sampled_from(FAMILIES), n=st.integers(2, 9),
+       seed=st.integers(0, 10**6), branch=st.sampled_from(BRANCHES))
+def test_threshold_never_depends_on_own_bid(name, family, n, seed, branch):
+    inst = random_instance(family, n, seed % 997, budget_frac=0.3)
+    m = procurement_market(inst.valuation, inst.budget, PredictionModel(0.2), costs=inst.costs)
+    sched = schedule_of(inst.costs, arrival_order(n, seed))
+    factory = lambda: make_mechanism(name, m, _params(name, branch))  # noqa: E731
+    agents = list(range(n))
+    bids = [0.0, 0.5 * inst.budget, inst.budget]
+    assert check_threshold_independence(factory, sched, seed, agents, bids) == []
+
+
+@settings(max_examples=10, deadline=None)
+@given(name=st.sampled_from(MECHANISM_NAMES), n=st.integers(2, 8), seed=st.integers(0, 10**6))
+def test_no_profitable_misreport(name, n, seed):
+    inst = random_instance("coverage", n, seed % 991, budget_frac=0.3)
+    m = procurement_market(inst.valuation, inst.budget, PredictionModel(0.0), costs=inst.costs)
+    sched = schedule_of(inst.costs, arrival_order(n, seed))
+    factory = lambda: make_mechanism(name, m, {})  # noqa: E731
+    true = {a: float(inst.costs[a]) for a in range(n)}
+    bids = list(np.linspace(0, inst.budget, 5))
+    assert check_truthful(factory, sched, seed, true, bids) == []
+
+
+# ---- mutants: each checker must fail on a deliberately broken mechanism ---------------------
+class OverpayMech2(Mechanism2):
+    """Mutant: pays every hired seller five times the posted price (breaks budget feasibility)."""
+
+    def step(self, tick, reports):
+        return [dataclasses.replace(o, payment=5 * o.payment) for o in super().step(tick, reports)]
+
+
+class UnderpayMech2(Mechanism2):
+    """Mutant: pays hired sellers half their bid (breaks IR)."""
+
+    def step(self, tick, reports):
+        return [dataclasses.replace(o, payment=0.5 * o.bid) if o.hired else o for o in super().step(tick, reports)]
+
+
+class BidDependentMech3(Mechanism3):
+    """Mutant: the posted threshold is the seller's own bid plus one (a first-price rule)."""
+
+    def step(self, tick, reports):
+        outs = super().step(tick, reports)
+        return [dataclasses.replace(o, threshold=o.bid + 1.0, hired=True, payment=o.bid + 1.0) for o in outs]
+
+
+class PayYourBidMech2(Mechanism2):
+    """Mutant: hires by the posted price but pays the bid (IR, budget-feasible, not truthful)."""
+
+    def step(self, tick, reports):
+        return [dataclasses.replace(o, payment=o.bid) if o.hired else o for o in super().step(tick, reports)]
+
+
+class WrongReplayMech2(Mechanism2):
+    """Mutant: a unilateral replay path that ignores the recorded quote."""
+
+    def unilateral_outcome(self, report, tick):
+        return dataclasses.replace(super().unilateral_outcome(report, tick), hired=False, payment=0.0)
+
+
+def _small():
+    inst = random_instance("additive", 6, 8, budget_frac=0.5)
+    m = procurement_market(inst.valuation, inst.budget, PredictionModel(0.0), costs=inst.costs)
+    return inst, m, schedule_of(inst.costs, range(6))
+
+
+def test_budget_checker_catches_overpaying_mutant():
+    inst, m, sched = _small()
+    run = run_schedule(lambda: OverpayMech2(m, p=0.0), sched, 1)
+    assert any(o.hired for o in run.outcomes.values())
+    bad = check_budget_feasible(run.outcomes, inst.budget)
+    assert bad and bad[0]["total_paid"] > inst.budget
+    assert check_budget_feasible(run_schedule(lambda: Mechanism2(m, p=0.0), sched, 1).outcomes, inst.budget) == []
+
+
+def test_ir_checker_catches_underpaying_mutant():
+    inst, m, sched = _small()
+    run = run_schedule(lambda: UnderpayMech2(m, p=0.0), sched, 1)
+    bad = check_ir(run.outcomes)
+    assert bad and all(v["payment"] < v["bid"] for v in bad)
+
+
+def test_threshold_checker_catches_bid_dependent_mutant():
+    inst, m, sched = _small()
+    bad = check_threshold_independence(lambda: BidDependentMech3(m, q=0.0), sched, 1, [5], [0.0, 0.3],
+                                       check_unilateral=False)
+    assert any(v["property"] == "threshold_independence" for v in bad)
+
+
+def test_threshold_checker_catches_wrong_unilateral_path():
+    inst, m, sched = _small()
+    bad = check_threshold_independence(lambda: WrongReplayMech2(m, p=0.0), sched, 1, range(6), [0.0])
+    assert any(v["property"] == "unilateral_outcome" for v in bad)
+
+
+def test_truthfulness_checker_catches_pay_your_bid_mutant():
+    inst, m, sched = _small()
+    true = {a: float(inst.costs[a]) for a in range(6)}
+    bids = list(np.linspace(0, inst.budget, 21))
+    bad = check_truthful(lambda: PayYourBidMech2(m, p=0.0), sched, 1, true, bids)
+    assert bad and all(v["u_deviating"] > v["u_truthful"] for v in bad)
+    assert check_truthful(lambda: Mechanism2(m, p=0.0), sched, 1, true, bids) == []

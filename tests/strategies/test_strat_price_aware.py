@@ -1,0 +1,104 @@
+"""Price-aware strategies (OCAM budget shopping, SEM cheaper object) and cost misreports."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from strat_helpers import BUNDLE_MARKET, OBJECT_MARKET, PROCUREMENT_MARKET
+
+import strategies  # noqa: F401
+from mechanisms import Report, make_mechanism, run_schedule
+from mechanisms.ocam.markets import random_market
+from mechanisms.preferences import BundleRanking, Cost, WeakOrder
+from mechanisms.protocol import Market
+from strategies import PublicInfo, parse_strategy
+from strategies.price_aware import outcome_ranks
+
+RNG = np.random.default_rng(0)
+
+
+def test_budget_shopping_picks_the_largest_budget_among_good_types():
+    true = BundleRanking(4, (0b0011, 0b0001, 0b0010))
+    rich = BundleRanking(4, (0b0001,))            # yields {g0}: acceptable but worse than {g0,g1}
+    poor_same = BundleRanking(4, (0b0011, 0b0001))  # yields the true top at budget 1.0, {g0} at 0.6
+    prices = [0.5, 0.5, 0.1, 0.1]
+    public = {"phase": "online", "prices": prices,
+              "budgets": {true: [(1.0, 1.0)], rich: [(2.0, 1.0)], poor_same: [(1.0, 0.5), (1.05, 0.5)]}}
+    info = PublicInfo(BUNDLE_MARKET, 9, public)
+    # good="truthful": truth yields {g0,g1} at budget 1; rich yields {g0} (worse) so it is excluded;
+    # poor_same always yields {g0,g1} with a larger mean budget (1.025 > 1.0).
+    assert parse_strategy("budget_shopping").report(true, info, RNG) == poor_same
+    # good="top" with top=2: {g0} (true rank 1) qualifies, and rich has the largest budget.
+    assert parse_strategy("budget_shopping:good='top',top=2").report(true, info, RNG) == rich
+    # Check the helper on its definition (OCAM Mechanism 1: top affordable bundle of the declared type).
+    assert outcome_ranks(true, poor_same, np.array(prices), np.array([0.6, 1.0])).tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("public", [
+    {},                                                      # nothing published
+    {"phase": "sample", "prices": None, "budgets": None},    # OCAM's sample phase
+    {"phase": "online", "prices": [0.1] * 4},               # no budget function
+    {"phase": "online", "prices": [0.1] * 4, "budgets": {"t0": [(1.0, 1.0)]}},  # labels, no types
+])
+def test_budget_shopping_falls_back_to_truthful(public):
+    true = BundleRanking(4, (3, 1))
+    assert parse_strategy("budget_shopping").report(true, PublicInfo(BUNDLE_MARKET, 0, public), RNG) is true
+
+
+def test_budget_shopping_against_ocam_is_consistent_with_the_mechanism():
+    rng = np.random.default_rng(5)
+    market, types = random_market(60, 5, 2, rng, n_types=6, top=None)
+    sched = [[Report(i, t)] for i, t in enumerate(types)]
+    run = run_schedule(lambda: make_mechanism("ocam", market, {"eps_n": 1.0, "eps_f": 1.0}), sched, seed=2)
+    mech = run.mechanism
+    pub = dict(run.public[-1])
+    # OCAM publishes f keyed by labels; an informed agent also knows which type each label is.
+    assert parse_strategy("budget_shopping").report(types[-1], PublicInfo(market, 59, pub), RNG) is types[-1]
+    pub["types"] = {mech.label_of(t): t for t in mech.certificate.types}
+    info = PublicInfo(market, 59, pub)
+    changed = 0
+    for agent in range(mech.sample_size, 60):
+        true = types[agent]
+        rep = parse_strategy("budget_shopping").report(true, info, RNG)
+        if rep == true:
+            continue
+        changed += 1
+        assert rep in pub["types"].values()
+        truth_dist = mech.outcome_distribution(true)
+        dev_dist = mech.outcome_distribution(rep)
+        worst_truth = max(true.rank(b) for b in truth_dist)
+        assert all(true.rank(b) <= worst_truth for b in dev_dist)  # still a good bundle
+        mean = lambda pairs: sum(b * q for b, q in pairs)  # noqa: E731
+        assert mean(mech.budget_of(rep)) >= mean(mech.budget_of(true)) - 1e-12
+    assert changed > 0
+
+
+def test_cheaper_object_prefers_the_cheapest_member_of_a_class():
+    names = ["a", "b", "c", "d"]
+    w = WeakOrder.parse("{a,b,c} > o > d", names)
+    info = PublicInfo(OBJECT_MARKET, 2, {"prices": [0.5, 0.2, 0.3, 0.0, 0.0]})
+    assert parse_strategy("cheaper_object").report(w, info, RNG).describe(names) == "b > {a,c} > o > d"
+    assert parse_strategy("cheaper_object:mode='only'").report(w, info, RNG).describe(names) == "b > o > {a,c} > d"
+    # b has no unit left: the cheapest available is c.
+    info = PublicInfo(OBJECT_MARKET, 2, {"prices": [0.5, 0.2, 0.3, 0.0], "remaining": [1, 0, 1, 1]})
+    assert parse_strategy("cheaper_object").report(w, info, RNG).describe(names) == "c > {a,b} > o > d"
+    assert parse_strategy("cheaper_object").report(w, PublicInfo(OBJECT_MARKET, 2, {}), RNG) == w
+
+
+def test_cost_misreports():
+    info = PublicInfo(PROCUREMENT_MARKET, 0, {"threshold": 3.0})
+    c = Cost(2.0)
+    bid = lambda spec, i=info: parse_strategy(spec).report(c, i, np.random.default_rng(1)).value  # noqa: E731
+    assert bid("shade_mult:factor=1.5") == pytest.approx(3.0)
+    assert bid("shade_mult:factor=0.5") == pytest.approx(1.0)
+    assert bid("shade_add:delta=0.25") == pytest.approx(2.25)
+    assert bid("shade_add:delta=-5") == 0.0  # clipped: costs are non-negative
+    assert bid("below_threshold:margin=0.1") == pytest.approx(2.7)
+    low = PublicInfo(PROCUREMENT_MARKET, 0, {"threshold": 1.0})
+    assert bid("below_threshold", low) == 2.0  # threshold below cost: truthful
+    assert bid("below_threshold:only_if_profitable=False,margin=0.0", low) == pytest.approx(1.0)
+    assert bid("below_threshold", PublicInfo(PROCUREMENT_MARKET, 0, {})) == 2.0
+    assert bid("withhold") == pytest.approx(10.0)  # the market's budget B
+    assert bid("withhold:mode='above'") > 10.0
+    assert bid("withhold", PublicInfo(Market("procurement"), 0, {})) == 1e12
+    n1, n2 = bid("noise"), bid("noise")
+    assert n1 == n2 != 2.0  # same stream, same draw; the noise moves the bid
