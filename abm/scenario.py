@@ -372,3 +372,28 @@ def _procurement_explicit(market: Section, pop: Section, streams: Streams, base:
 
 def _bad(field: str, value: Any, expected: str) -> Any:
     raise ConfigError(field, value, expected)
+
+
+@SOURCES.register("objects.iid")
+def _objects_iid(market: Section, pop: Section, streams: Streams, base: pathlib.Path) -> Population:
+    """I.i.d. arrivals per period (SEM paper, Section 2.1): ``periods`` x ``per_period`` agents.
+
+    Each agent's type is drawn independently (stream ``("types",)``) from
+    ``[[population.types]]`` entries with ``preference`` and ``weight`` (normalised). Use with
+    ``arrivals.process = "periods"``: the agents of period t arrive at tick t.
+    """
+    goods = _goods(market)
+    periods = pop.get("periods", int, check=lambda v: v >= 1, expected="a positive integer")
+    per = pop.get("per_period", int, check=lambda v: v >= 1, expected="a positive integer")
+    kinds, weights = [], []
+    for t, entry in enumerate(pop.get("types", list)):
+        e = Section(entry, f"population.types[{t}]")
+        weights.append(e.get("weight", float, 1.0, check=lambda v: v >= 0, expected="a non-negative number"))
+        kinds.append(WeakOrder.parse(e.get("preference", str), goods.names, field=e.field("preference")))
+        e.finish()
+    require(len(kinds) > 0 and sum(weights) > 0, "population.types", weights, "at least one type with positive weight")
+    w = np.asarray(weights) / sum(weights)
+    draws = streams.get("types").choice(len(kinds), size=periods * per, p=w)
+    types = [kinds[i] for i in draws]
+    groups = [list(range(t * per, (t + 1) * per)) for t in range(periods)]
+    return Population(Market("objects", goods, n_agents=len(types), horizon=periods), types, periods=groups)

@@ -121,21 +121,28 @@ class ProcurementMechanism(OnlineMechanism):
                 raise ConfigError("report.agent", a, f"a seller id in [0, {self.n})")
             if a in self._records:
                 raise ConfigError("report.agent", a, "a seller who has not arrived yet (each arrives once)")
-            bid = self._bid(r)
-            q = self._stage.quote(int(a))  # fixed before the bid is read
-            hired = q.hires(bid)
-            self._stage.observe(int(a), bid, q)
-            pay = float(q.threshold) if hired else 0.0
-            if hired:
-                if pay < bid:
-                    raise InvariantError(f"{self.spec.name}: seller {a} paid {pay} < bid {bid} (IR)")
-                self._paid += pay
-                self._hired.append(int(a))
-                if self._paid > self.B * (1 + BUDGET_TOL):
-                    raise InvariantError(f"{self.spec.name}: payments {self._paid} exceed the budget {self.B}")
-            self._records[int(a)] = (tick, q, bid, hired)
-            outs.append(HireOutcome(int(a), tick, hired, pay, q.threshold, bid))
+            outs.append(self.arrive(tick, int(a), self._bid(r)))
         return outs
+
+    def arrive(self, tick: int, agent: int, bid: float) -> HireOutcome:
+        """Process one arrival with a validated bid; return her outcome (the body of :meth:`step`).
+
+        The quote is fixed before the bid is read; she is hired iff the offer is feasible and
+        bid <= threshold, and paid the threshold. Budget feasibility and IR are enforced.
+        """
+        q = self._stage.quote(agent)  # fixed before the bid is read
+        hired = q.hires(bid)
+        self._stage.observe(agent, bid, q)
+        pay = float(q.threshold) if hired else 0.0
+        if hired:
+            if pay < bid:
+                raise InvariantError(f"{self.spec.name}: seller {agent} paid {pay} < bid {bid} (IR)")
+            self._paid += pay
+            self._hired.append(agent)
+            if self._paid > self.B * (1 + BUDGET_TOL):
+                raise InvariantError(f"{self.spec.name}: payments {self._paid} exceed the budget {self.B}")
+        self._records[agent] = (tick, q, bid, hired)
+        return HireOutcome(agent, tick, hired, pay, q.threshold, bid)
 
     def unilateral_outcome(self, report: Report, tick: int) -> Outcome:
         """Return the outcome of ``report.agent`` had she declared ``report`` (others unchanged).

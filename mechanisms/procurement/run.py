@@ -54,10 +54,21 @@ def run_procurement(name: str, market: Market, bids: Sequence[float], seed: int,
 
 
 def simulate(mech: ProcurementMechanism, bids: np.ndarray, order: Sequence[int], seed: int) -> ProcurementMechanism:
-    """Run ``mech`` (fresh start) on ``bids`` in ``order`` with the streams of ``seed``; return it."""
+    """Run ``mech`` (fresh start) on ``bids`` in ``order`` with the streams of ``seed``; return it.
+
+    The same per-arrival logic as :meth:`ProcurementMechanism.step` (one seller per tick), with
+    the bids validated once up front instead of wrapped in reports: the experiments' fast path.
+    """
+    b = _check_bids(bids, mech.n)
+    order = np.asarray(order, dtype=np.int64)
+    require(order.size == mech.n and np.array_equal(np.sort(order), np.arange(mech.n)), "order", order.tolist()[:10],
+            f"a permutation of 0..{mech.n - 1}")
+    require(bool(np.all(np.isfinite(b) & (b >= 0))), "bids", b.tolist()[:10], "finite non-negative bids")
+    if mech.params.get("bids_above_budget", "error") == "error":
+        require(bool(np.all(b <= mech.B)), "bids", float(b.max()), f"declared costs in [0, B={mech.B}] (Section 2)")
     mech.start(Streams(seed))
-    for t, i in enumerate(order):
-        mech.step(t, [Report(int(i), Cost(float(bids[int(i)])))])
+    for t, i in enumerate(order.tolist()):
+        mech.arrive(t, i, float(b[i]))
     return mech
 
 

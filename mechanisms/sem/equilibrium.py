@@ -4,24 +4,23 @@ A (t)-equilibrium for fundamentals (type masses from period t to T, supply S) is
 with aggregate lottery demand D^t(p) <= S and equality for every object with p_x > 0.
 
 **No tie-breaking (Assumption 4).** With a common shock c ~ H an agent of budget b facing
-p + c behaves as an agent of *random budget* beta = b - c facing p. Sort all sub-agents
-(i, c) by beta, highest first, and let "time" tau run over the periods: during
-[j, j+1] the period-(t+j) agents enter, a share H(b^{t+j} - beta) of each type's mass having
-beta above the current level. Theorem 1's budget gap makes the periods' beta-ranges disjoint,
-so an earlier period's agents all come before a later period's. An object x is affordable
-at level beta exactly when p_x <= beta, so in equilibrium an object's price is the level at
-which it sells out (or 0 when it never does) and every sub-agent buys from her best class
-that has not sold out yet, taking within it the members that sell out last (the cheapest).
-:func:`solve_ntb` follows this descending-budget process exactly: between sell-out events
-each type's cumulative consumption is linear in tau, the next event is the first time a set
-of objects B is demanded in full by the types whose current sets lie in B (Hall's
-condition; found by alternating exact piecewise-linear root solves with min-cut checks), and
-the types of that bottleneck are assigned B and move to their next class. Types whose
-current set only loses some members keep buying the remaining (cheaper) ones. Prices follow
-as p_x = b^{t+j} - H^{-1}(tau_x - j) at the sell-out time tau_x in period j (0 when an
-object never sells out, or sells out exactly at the horizon). Within a period every type
-eats at the same speed, so the allocation is an extended probabilistic serial (EPS,
-Katta-Sethuraman) allocation of that period, informed by later periods' demand.
+p + c behaves as an agent of *random budget* beta = b - c facing p: x is affordable exactly
+when p_x <= beta. Sort all sub-agents (i, c) by beta, highest first: by level beta, type i
+has entered with mass W_i(beta) = mass_i H(b_i - beta). In equilibrium an object's price is
+the level at which it sells out (0 when it never does): every sub-agent buys from her best
+class that has not sold out at her level, taking within it the members that sell out last
+(the cheapest). :func:`solve_ntb` follows this descending-budget process exactly. The next
+event is the highest level at which some set of objects B is demanded in full by the types
+whose current sets lie in B (Hall's condition): it is found by alternating a monotone
+bisection for one set's critical level with a min-cut check that returns an over-demanded
+set when one exists. The types of that bottleneck get B (split by a feasible flow) and move
+on to their next class; types whose set only loses some members keep buying the remaining,
+cheaper, ones. With Theorem 1's budget gap the periods' budget ranges are disjoint, so every
+period's agents come before the next period's; within a period all types enter at the same
+speed H(b^t - beta), so the allocation is an extended probabilistic serial (EPS,
+Katta-Sethuraman) allocation of the period, informed by later periods' demand and
+independent of H's shape (which only moves prices). The process needs no budget gap, so it
+also solves markets with equal budgets (used by the tests' mutant).
 :func:`check_equilibrium` verifies Definition 1 independently from the CDF formula of
 :func:`~mechanisms.sem.demand.lottery_demand`.
 
@@ -119,14 +118,14 @@ class EquilibriumResult:
 
     ``clearing_error`` is max(max_x (D_x - s_x)^+, max_{x: p_x > 0} |D_x - s_x|) with
     D = sum_i mass_i * lottery_i (Definition 1's two conditions), in units of objects.
-    ``sellout_time`` is tau_x (inf when x never sells out) under NTB.
+    ``sellout_level`` is the budget level at which x sells out (-inf if never) under NTB.
     """
 
     prices: np.ndarray
     lotteries: np.ndarray
     clearing_error: float
     tie_breaking: str
-    sellout_time: np.ndarray | None = None
+    sellout_level: np.ndarray | None = None
     integration_error: float = 0.0
     theorem3_gap: float | None = None
     theorem3_ok: bool | None = None
@@ -154,19 +153,26 @@ def clearing_error(problem: EquilibriumProblem, prices: np.ndarray, lotteries: n
 # No tie-breaking: the descending-budget process
 # ---------------------------------------------------------------------------------------
 class _Process:
-    """State of the descending-budget process of :func:`solve_ntb` (see the module docstring)."""
+    """State of the descending-budget process of :func:`solve_ntb` (see the module docstring).
+
+    The level beta runs down from max_i b_i - c_lower (no sub-agent above it) to
+    min_i b_i - c_upper (every sub-agent has entered). Type i has consumed
+    W_i(beta) = mass_i H(b_i - beta) by level beta.
+    """
 
     def __init__(self, problem: EquilibriumProblem):
         self.pb = problem
         m = problem.m
         self.m = m
-        self.L = problem.horizon_time
         self.w = problem.masses
-        self.o = problem.offsets.astype(np.float64)
+        self.b = problem.budgets
+        self.H = problem.shock.cdf
+        self.top = float(self.b.max()) - problem.shock.c_lower
+        self.bottom = float(self.b.min()) - problem.shock.c_upper
         self.s = problem.supply.copy()
         self.avail = self.s > SOLVER_TOL
-        self.sellout = np.full(m, np.inf)
-        self.sellout[~self.avail] = 0.0   # nothing left: sold out before anyone buys
+        self.sellout = np.full(m, -np.inf)
+        self.sellout[~self.avail] = self.top   # nothing left: priced above every budget level
         n = len(problem.orders)
         self.F = np.zeros(n)              # cumulative consumption at the start of the phase
         self.cls = np.zeros(n, dtype=np.int64)
@@ -191,37 +197,48 @@ class _Process:
                 return
         raise InvariantError("a weak order without the null option")  # unreachable: null is in some class
 
-    def cum(self, tau: float) -> np.ndarray:
-        """Cumulative consumption W_i(tau) = mass_i * clip(tau - offset_i, 0, 1)."""
-        return self.w * np.clip(tau - self.o, 0.0, 1.0)
+    def cum(self, beta: float, A: np.ndarray | None = None) -> np.ndarray:
+        """Cumulative consumption W_i(beta) = mass_i H(b_i - beta) (of the types A, or all)."""
+        if A is None:
+            return self.w * self.H(self.b - beta)
+        return self.w[A] * self.H(self.b[A] - beta)
 
     def _members(self, B: frozenset[int]) -> np.ndarray:
         """Indices of the active types (without the null option in their set) whose set lies in B."""
         return np.array([i for i in range(len(self.target))
                          if self.active[i] and not self.has_null[i] and self.target[i] <= B], dtype=np.int64)
 
-    def _critical(self, A: np.ndarray, need: float, tau0: float) -> float:
-        """Return the first tau >= tau0 at which the types A have demanded ``need`` (inf if never)."""
-        if A.size == 0:
-            return math.inf
-        w, o, F = self.w[A], self.o[A], self.F[A]
-        j = int(math.floor(tau0))
-        start = tau0
-        while j < self.L:
-            val = float(np.sum(w * np.clip(start - o, 0.0, 1.0) - F))
-            if val >= need - self.tol:
-                return start
-            rate = float(w[o == j].sum())
-            end = j + 1.0
-            if rate > 0 and val + rate * (end - start) >= need - self.tol:
-                return min(start + (need - val) / rate, end)
-            j += 1
-            start = float(j)
-        return math.inf
+    def _critical(self, A: np.ndarray, need: float, beta0: float) -> float:
+        """Return the highest level beta <= beta0 at which the types A have demanded ``need`` (-inf if never).
 
-    def _groups(self, tau: float, A: np.ndarray | None = None) -> tuple[list[frozenset[int]], np.ndarray, list[list[int]]]:
+        The types' phase demand sum_A (W_i(beta) - F_i) grows as beta falls; bisection on that
+        monotone function to machine precision (exact for any continuous H).
+        """
+        if A.size == 0:
+            return -math.inf
+        F = float(self.F[A].sum())
+
+        def enough(beta: float, slack: float = 0.0) -> bool:
+            return float(self.cum(beta, A).sum()) - F >= need - slack
+
+        if enough(beta0, self.tol):
+            return beta0  # already tight (another set sold out at this very level)
+        if not enough(self.bottom, self.tol):
+            return -math.inf
+        lo, hi = self.bottom, beta0          # enough(lo), not enough(hi)
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if mid <= lo or mid >= hi:
+                break
+            if enough(mid):
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    def _groups(self, beta: float, A: np.ndarray | None = None) -> tuple[list[frozenset[int]], np.ndarray, list[list[int]]]:
         """Group the (given or all active non-null) types by current set: (sets, demands, members)."""
-        W = self.cum(tau)
+        W = self.cum(beta)
         idx = A if A is not None else np.array([i for i in range(len(self.target))
                                                 if self.active[i] and not self.has_null[i]], dtype=np.int64)
         sets: dict[frozenset[int], list[int]] = {}
@@ -231,45 +248,48 @@ class _Process:
         dem = np.array([float(np.sum(W[sets[k]] - self.F[sets[k]])) for k in keys])
         return keys, np.maximum(dem, 0.0), [sets[k] for k in keys]
 
-    def _route(self, tau: float, A: np.ndarray | None) -> tuple[float, float, np.ndarray, list, list]:
-        keys, dem, members = self._groups(tau, A)
-        flow, val, side = bipartite_max_flow(dem, [sorted(k) for k in keys], np.where(self.avail, self.s, 0.0))
-        return float(dem.sum()), val, side, flow, (keys, dem, members)
+    def _feasible(self, beta: float) -> tuple[bool, np.ndarray]:
+        """Return (every phase demand routable within supply at level beta, source side of a min cut)."""
+        keys, dem, _ = self._groups(beta)
+        _, val, side = bipartite_max_flow(dem, [sorted(k) for k in keys], np.where(self.avail, self.s, 0.0))
+        return val >= float(dem.sum()) - self.tol, side
 
-    def next_event(self, tau0: float) -> tuple[float, frozenset[int]] | None:
-        """Return (tau, B): the next sell-out time and its bottleneck set, or None."""
+    def next_event(self, beta0: float) -> tuple[float, frozenset[int]] | None:
+        """Return (beta, B): the next sell-out level below ``beta0`` and its bottleneck set, or None.
+
+        Starts from B = all available objects and, while the min-cut check at B's critical
+        level finds an over-demanded set, moves to that set (whose critical level is higher):
+        the levels increase strictly, so this stops at the first set to sell out.
+        """
         B = frozenset(np.flatnonzero(self.avail).tolist())
         if not B:
             return None
-        tau_b = self._critical(self._members(B), float(self.s[list(B)].sum()), tau0)
+        beta_b = self._critical(self._members(B), float(self.s[list(B)].sum()), beta0)
         for _ in range(4 * self.m + 8):
-            check = min(tau_b, float(self.L))
-            total, val, side, _, _ = self._route(check, None)
-            if val >= total - self.tol:
+            check = max(beta_b, self.bottom)
+            ok, side = self._feasible(check)
+            if ok:
                 break
             B2 = frozenset(np.flatnonzero(side & self.avail).tolist())
-            tau2 = self._critical(self._members(B2), float(self.s[list(B2)].sum()), tau0)
-            if not tau2 < check - 1e-15 or B2 == B:
-                break  # numerical tie: the set found is tight at this time
-            B, tau_b = B2, tau2
-        if tau_b >= self.L - 1e-12:
-            return None  # demand reaches supply at most at the horizon: prices stay 0
-        r = round(tau_b)
-        if abs(tau_b - r) < 1e-12:
-            tau_b = float(r)  # period boundaries: keep exact ties between sets that sell out there
-        return tau_b, B
+            beta2 = self._critical(self._members(B2), float(self.s[list(B2)].sum()), beta0)
+            if not beta2 > check or B2 == B:
+                break  # numerical tie: the set found is tight at this level
+            B, beta_b = B2, beta2
+        if beta_b <= self.bottom + 1e-13:
+            return None  # demand reaches supply at most when every sub-agent is in: prices stay 0
+        return beta_b, B
 
-    def assign(self, tau: float, A: np.ndarray, objects: Sequence[int]) -> None:
+    def assign(self, beta: float, A: np.ndarray, objects: Sequence[int]) -> None:
         """Split the phase consumption of the types A over ``objects`` by a feasible flow and record it."""
         if A.size == 0:
             return
-        keys, dem, members = self._groups(tau, A)
+        keys, dem, members = self._groups(beta, A)
         cap = np.zeros(self.m)
         cap[list(objects)] = self.s[list(objects)]
         flow, val, _ = bipartite_max_flow(dem, [sorted(k) for k in keys], cap)
         if val < dem.sum() - 1e3 * self.tol:
             raise InvariantError(f"SEM solver: cannot route demand {dem.sum():.12g} within supply ({val:.12g})")
-        W = self.cum(tau)
+        W = self.cum(beta)
         for g, mem in enumerate(members):
             d_i = W[mem] - self.F[mem]
             tot = d_i.sum()
@@ -278,17 +298,17 @@ class _Process:
             self.alloc[np.asarray(mem)[:, None], np.arange(self.m)[None, :]] += np.outer(d_i / tot, flow[g])
 
     def run(self) -> None:
-        tau = 0.0
+        beta = self.top
         while True:
-            ev = self.next_event(tau)
+            ev = self.next_event(beta)
             if ev is None:
                 break
-            tau, B = ev
+            beta, B = ev
             A = self._members(B)
-            self.assign(tau, A, sorted(B))
-            W = self.cum(tau)
+            self.assign(beta, A, sorted(B))
+            W = self.cum(beta)
             for x in B:
-                self.sellout[x] = tau
+                self.sellout[x] = beta
                 self.s[x] = 0.0
                 self.avail[x] = False
             for i in range(len(self.target)):
@@ -297,24 +317,17 @@ class _Process:
             for i in A:
                 self.F[i] = W[i]
                 self._enter_class(int(i), int(self.cls[i]) + 1)
-        # the horizon: remaining demand goes to the never-sold-out (price-0) members
-        end = float(self.L)
+        # every sub-agent is in: remaining demand goes to the never-sold-out (price-0) members
         A = np.array([i for i in range(len(self.target)) if self.active[i] and not self.has_null[i]], dtype=np.int64)
-        self.assign(end, A, np.flatnonzero(self.avail).tolist())
-        W = self.cum(end)
+        self.assign(self.bottom, A, np.flatnonzero(self.avail).tolist())
+        W = self.cum(self.bottom)
         for i in np.flatnonzero(self.active & self.has_null):
             # the null option (price 0) is a cheapest member of the set: the whole phase goes to it
             self.alloc[i, self.m] += W[i] - self.F[i]
 
     def prices(self) -> np.ndarray:
-        """p_x = b^{t+j} - H^{-1}(tau_x - j) at the sell-out time tau_x in period j; 0 if never."""
-        p = np.zeros(self.m)
-        for x in range(self.m):
-            tx = self.sellout[x]
-            if math.isfinite(tx):
-                j = min(int(math.floor(tx)), self.L - 1)
-                p[x] = self.pb.level_budgets[j] - self.pb.shock.ppf(tx - j)
-        return p
+        """p_x = the budget level at which x sells out; 0 if it never does."""
+        return np.where(np.isfinite(self.sellout), self.sellout, 0.0)
 
 
 def solve_ntb(problem: EquilibriumProblem) -> EquilibriumResult:
@@ -335,7 +348,7 @@ def solve_ntb(problem: EquilibriumProblem) -> EquilibriumResult:
     for i in np.flatnonzero(~pos):
         lots[i] = lottery_demand(problem.orders[i], budgets[i], prices, problem.shock).selection()
     err = clearing_error(problem, prices, lots)
-    return EquilibriumResult(prices, lots, err, "none", sellout_time=proc.sellout.copy())
+    return EquilibriumResult(prices, lots, err, "none", sellout_level=proc.sellout.copy())
 
 
 def extended_probabilistic_serial(orders: Sequence[WeakOrder], supply: Sequence[float],

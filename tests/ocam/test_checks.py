@@ -9,7 +9,7 @@ from mechanisms import BundleRanking, Report, make_mechanism, run_schedule
 from mechanisms.checks.daceei import check_daceei
 from mechanisms.checks.envy import check_ef1, envies_up_to_one
 from mechanisms.checks.pareto import check_pareto
-from mechanisms.ocam import OCAM
+from mechanisms.ocam import OCAM, RandomBudget
 from mechanisms.ocam.markets import random_market
 
 A, B, C = 0b001, 0b010, 0b100
@@ -47,20 +47,23 @@ def test_ef1_on_ocam_run_and_mutant():
     assert check_ef1(al["bundles"][post].tolist(), [rs[i] for i in post]).ok
 
     class Unequal(OCAM):
-        """Mutant: even-numbered online agents get budget 0.5 (far outside [1 - eps_b, 1])."""
+        """Mutant: even-numbered online agents get budget 0.4 (outside [1 - eps_b, 1]) and,
+        with it, nothing at all."""
 
         def _budget_for(self, agent, d):
             rb, k = super()._budget_for(agent, d)
             if agent % 2 == 0:
-                from mechanisms.ocam.mechanism import RandomBudget
                 return RandomBudget([(0.4, 1.0)]), 0
             return rb, k
+
+        def _choose(self, d, rb, k, blocked):
+            return 0 if rb.budgets[k] < 0.5 else super()._choose(d, rb, k, blocked)
 
     bad = run_schedule(lambda: Unequal(mk, eps_n=0.4, eps_f=0.4), sched, 1)
     bl = bad.mechanism.allocation()
     assert not check_ef1(bl["bundles"][post].tolist(), [rs[i] for i in post]).ok
     d = check_daceei(bl["bundles"], bl["budgets"], rs, bad.mechanism.prices, mk.goods.capacity, 0.02, 0.4, 0.4)
-    assert not d.holds("ii")
+    assert not d.holds("ii") and not d.holds("i")
     assert d.violations["ii"].k >= d.k_from
 
 
