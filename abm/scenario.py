@@ -397,3 +397,76 @@ def _objects_iid(market: Section, pop: Section, streams: Streams, base: pathlib.
     types = [kinds[i] for i in draws]
     groups = [list(range(t * per, (t + 1) * per)) for t in range(periods)]
     return Population(Market("objects", goods, n_agents=len(types), horizon=periods), types, periods=groups)
+
+
+@SOURCES.register("objects.sem")
+def _objects_sem(market: Section, pop: Section, streams: Streams, base: pathlib.Path) -> Population:
+    """An SEM market M_n (SEM paper, Sections 2 and 4.1), ``replica`` = n arrivals per period.
+
+    ``[market]``: ``goods``, ``capacities`` (base supply S; the replica has n S), optional
+    ``budgets`` (b^1..b^T) and ``[market.shock]`` (``kind``, ``halfwidth``, ``tie_breaking``,
+    ``z``). ``[population]``: ``periods`` (T), ``replica`` (n), and ``[[population.types]]``
+    with ``preference`` and ``weight`` (the same distribution every period; weights
+    normalised). Types are drawn per period from the ``("types",)`` stream; use
+    ``arrivals.process = "periods"``.
+    """
+    from mechanisms.sem.market import SEMMarket, sample_arrivals
+    from mechanisms.sem.shocks import Shock
+
+    goods = _goods(market)
+    periods = pop.get("periods", int, check=lambda v: v >= 1, expected="a positive integer")
+    replica = pop.get("replica", int, 1, check=lambda v: v >= 1, expected="a positive integer")
+    dist: dict[str, float] = {}
+    for t, entry in enumerate(pop.get("types", list)):
+        e = Section(entry, f"population.types[{t}]")
+        pref = e.get("preference", str)
+        WeakOrder.parse(pref, goods.names, field=e.field("preference"))  # validate early, with the field name
+        dist[pref] = dist.get(pref, 0.0) + e.get("weight", float, 1.0, check=lambda v: v >= 0,
+                                                   expected="a non-negative number")
+        e.finish()
+    total = sum(dist.values())
+    require(total > 0, "population.types", dist, "at least one type with positive weight")
+    dist = {k: v / total for k, v in dist.items()}
+    sh = market.section("shock")
+    shock = Shock(kind=sh.get("kind", str, "uniform"), halfwidth=sh.get("halfwidth", float, 0.1),
+                  tie_breaking=sh.get("tie_breaking", str, "none"), z=sh.get("z", float, 0.0))
+    sh.finish()
+    budgets = market.get("budgets", list, None)
+    kw = {"budgets": tuple(budgets)} if budgets is not None else {}
+    sem = SEMMarket.stationary(goods.names, goods.capacities, dist, periods, replica=replica, shock=shock, **kw)
+    by_period = sample_arrivals(sem, replica, streams.get("types"))
+    types = [t for p in by_period for t in p]
+    groups, k = [], 0
+    for p in by_period:
+        groups.append(list(range(k, k + len(p))))
+        k += len(p)
+    m = sem.market()
+    m.n_agents = len(types)
+    return Population(m, types, periods=groups)
+
+
+@SOURCES.register("procurement.random")
+def _procurement_random(market: Section, pop: Section, streams: Streams, base: pathlib.Path) -> Population:
+    """A random procurement instance (budget-feasible paper, Section 2).
+
+    ``[population]``: ``n`` sellers, ``valuation`` (a registered valuation: additive,
+    coverage, budget_additive, facility_location, cut, coverage_minus_cost) with optional
+    ``valuation_params``; costs U(0, 1] and the valuation come from
+    :func:`mechanisms.procurement.random_instance` seeded from the ``("types",)`` stream.
+    ``[market]``: ``budget_frac`` (B = budget_frac * sum of costs, raised to the largest cost;
+    default 0.1), and for prediction-based mechanisms ``prediction_error`` eps with
+    ``prediction_kind`` "under" (omega = (1 - eps) v(S*), default) or "over" (omega =
+    (1 + eps) v(S*), Section 2 remark).
+    """
+    from mechanisms.procurement import PredictionModel, procurement_market, random_instance
+
+    n = pop.get("n", int, check=lambda v: v >= 1, expected="a positive integer")
+    vname = pop.get("valuation", str, "additive")
+    vparams = dict(pop.get("valuation_params", dict, {}))
+    frac = market.get("budget_frac", float, 0.1, check=lambda v: 0 < v <= 1, expected="a number in (0, 1]")
+    eps = market.get("prediction_error", float, None)
+    kind = market.get("prediction_kind", str, "under")
+    inst = random_instance(vname, n, int(streams.get("types").integers(2**31)), budget_frac=frac, **vparams)
+    pred = None if eps is None else PredictionModel(eps, kind)
+    m = procurement_market(inst.valuation, inst.budget, pred, costs=list(inst.costs))
+    return Population(m, [Cost(c) for c in inst.costs])

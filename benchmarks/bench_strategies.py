@@ -61,18 +61,21 @@ def _sd_case(quick: bool):
     return agent, true, evaluate
 
 
-def _measure(case, budget: int, repeats: int) -> tuple[float, float, float, int]:
+def _measure(case, budget: int, repeats: int) -> tuple[float, float, float, int, float]:
+    """Return median wall-clock replays/s, time to best, gain, runs that found one, CPU replays/s."""
     agent, true, evaluate = case
-    rates, to_best, gains, found = [], [], [], 0
+    rates, cpu_rates, to_best, gains, found = [], [], [], [], 0
     for r in range(repeats):
-        res = local_search(agent, true, evaluate, budget, np.random.default_rng(100 + r), restarts=10**6)
+        c0 = time.process_time()
+        res = local_search(agent, true, evaluate, budget, np.random.default_rng(100 + r))
+        cpu_rates.append(res.replays / max(time.process_time() - c0, 1e-9))
         rates.append(res.replays / res.seconds)
         to_best.append(res.seconds_to_best if res.found else float("nan"))
         gains.append(res.gain)
         found += res.found
     finite = [t for t in to_best if t == t]
     return (statistics.median(rates), statistics.median(finite) if finite else float("nan"),
-            statistics.median(gains), found)
+            statistics.median(gains), found, statistics.median(cpu_rates))
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -85,16 +88,19 @@ def run(quick: bool = False) -> list[dict]:
     except ImportError:
         incremental = False
     if incremental:
-        rate, tb, gain, found = _measure(_ocam_case(quick), budget, repeats)
+        rate, tb, gain, found, cpu = _measure(_ocam_case(quick), budget, repeats)
         label = "OCAM post-sample agent, 200 bundles, incremental path"
     else:
-        rate, tb, gain, found = _measure(_sd_case(quick), max(200, budget // 10), repeats)
+        rate, tb, gain, found, cpu = _measure(_sd_case(quick), max(200, budget // 10), repeats)
         label = "PENDING OCAM: sd full replays, 200 bundles (fallback)"
     rows.append({"benchmark": f"best-response replays/s ({label})", "value": rate, "unit": "replays/s",
                  "target": f">= {TARGET:.0f}", "ok": rate >= TARGET if incremental else None})
+    # Wall-clock rates drop when other jobs share the cores; CPU time shows the code's own cost.
+    rows.append({"benchmark": f"best-response replays per CPU-second ({label})", "value": cpu,
+                 "unit": "replays/cpu-s", "target": "", "ok": None})
     rows.append({"benchmark": f"time to best deviation ({label}; median gain {gain:g}, found in {found}/{repeats})",
                  "value": tb, "unit": "s", "target": "", "ok": None})
-    rate, _, gain, found = _measure(_sd_case(quick), max(200, budget // 10), repeats)
+    rate, _, gain, found, _ = _measure(_sd_case(quick), max(200, budget // 10), repeats)
     rows.append({"benchmark": f"best-response replays/s (sd, 40 agents, full replays; gain {gain:g}, found {found})",
                  "value": rate, "unit": "replays/s", "target": "", "ok": None})
     return rows

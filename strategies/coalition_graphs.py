@@ -11,7 +11,7 @@ DESIGN.md "Randomness"), so the same seed draws the same coalitions.
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -19,6 +19,8 @@ import numpy as np
 
 from mechanisms.errors import ConfigError, require
 from mechanisms.registry import Registry
+
+from .validation import split_spec
 
 GraphBuilder = Callable[..., nx.Graph]
 
@@ -139,63 +141,119 @@ def build_graph(name: str, agents: Sequence[int], rng: np.random.Generator, **pa
         raise ConfigError("coalition_graph.params", params, f"parameters of {name!r} ({e})") from None
 
 
-def draw_coalitions(graph: nx.Graph, method: str, rng: np.random.Generator, size: int | None = None,
-                    min_size: int = 2, max_coalitions: int | None = None) -> list[tuple[int, ...]]:
-    """Return disjoint coalitions (sorted tuples of agent ids) drawn from ``graph``.
+def make_graph(spec: str | Mapping[str, Any], agents: int | Sequence[int], rng: np.random.Generator,
+               field: str = "coalition.graph") -> nx.Graph:
+    """Return the graph of a spec such as ``"erdos_renyi:p=0.05"`` (or ``{"name": ..., **params}``).
+
+    ``agents`` is the list of agent ids, or n for the ids ``0..n-1``. Errors name ``field``.
+    """
+    name, params = split_spec(spec, field, 'a graph spec such as "erdos_renyi:p=0.05"')
+    ids = list(range(agents)) if isinstance(agents, (int, np.integer)) else list(agents)
+    try:
+        return build_graph(name, ids, rng, **params)
+    except ConfigError as e:
+        raise ConfigError(f"{field}.{e.field.split('.')[-1]}", e.value, e.expected) from None
+
+
+METHODS = ("auto", "connected", "components", "communities", "cliques")
+
+
+def _connected_groups(graph: nx.Graph, size: int, free: set[int], rng: np.random.Generator) -> list[list[int]]:
+    """Return disjoint connected groups of exactly ``size`` free nodes, grown from random seeds.
+
+    Each seed (free nodes in a random order) grows by adding a uniformly random free neighbour
+    of the group until it has ``size`` members; a seed that cannot reach ``size`` is dropped.
+    """
+    groups = []
+    nodes = sorted(free)
+    for i in rng.permutation(len(nodes)):
+        seed = nodes[i]
+        if seed not in free:
+            continue
+        group = [seed]
+        while len(group) < size:
+            frontier = sorted({v for u in group for v in graph.neighbors(u) if v in free and v not in group})
+            if not frontier:
+                break
+            group.append(frontier[int(rng.integers(len(frontier)))])
+        if len(group) == size:
+            groups.append(sorted(group))
+            free.difference_update(group)
+    return groups
+
+
+def draw_coalitions(graph: nx.Graph, size: int | None = None, count: int | None = None,
+                    rng: np.random.Generator | None = None, method: str = "auto", min_size: int = 2,
+                    exclude: Iterable[int] = ()) -> list[tuple[int, ...]]:
+    """Return disjoint coalitions (sorted tuples of agent ids) drawn from ``graph`` with ``rng``.
 
     Methods:
 
+    - ``"connected"``: groups of exactly ``size`` agents, each connected in the graph (grown from
+      random seeds through random neighbours: friends of friends);
     - ``"components"``: the connected components;
     - ``"communities"``: the ``"block"`` node attribute when present (an SBM), else greedy
       modularity communities (deterministic);
-    - ``"cliques"``: cliques of exactly ``size`` members, disjoint, picked greedily from the
-      maximal cliques visited in a random order (a maximal clique larger than ``size``
-      contributes a random ``size``-subset, and its other members stay free).
+    - ``"cliques"``: cliques of exactly ``size`` members, picked from the maximal cliques in a
+      random order (a larger maximal clique gives a random ``size``-subset);
+    - ``"auto"`` (default): ``communities`` on an SBM, else ``connected`` when ``size`` is given,
+      else ``components``.
 
-    Coalitions smaller than ``min_size`` are discarded; with ``size`` given for components or
-    communities, larger groups are cut into random groups of ``size`` (the remainder is kept if
-    it has at least ``min_size`` members). ``max_coalitions`` keeps a uniformly random subset.
-    The result is sorted by smallest member.
+    Agents in ``exclude`` (e.g. members of earlier coalitions) are left out. With ``size`` given,
+    larger components/communities are cut into random groups of ``size`` (the remainder kept if
+    it has at least ``min_size`` members); smaller groups than ``min_size`` are discarded.
+    ``count`` keeps that many, chosen uniformly at random. The result is sorted by smallest member.
     """
-    require(method in ("components", "communities", "cliques"), "coalitions.method", method,
-            'one of "components", "communities", "cliques"')
+    require(method in METHODS, "coalitions.method", method, f"one of {list(METHODS)}")
     require(size is None or (isinstance(size, (int, np.integer)) and size >= 1), "coalitions.size", size,
             "a positive integer or None")
-    require(method != "cliques" or size is not None, "coalitions.size", size, "a clique size for method 'cliques'")
+    require(count is None or (isinstance(count, (int, np.integer)) and count >= 0), "coalitions.count", count,
+            "a non-negative integer or None")
     require(isinstance(min_size, (int, np.integer)) and min_size >= 1, "coalitions.min_size", min_size,
             "a positive integer")
+    rng = rng if rng is not None else np.random.default_rng(0)
+    excluded = {int(v) for v in exclude}
+    g = graph.subgraph([v for v in graph.nodes if int(v) not in excluded])
+    blocks = nx.get_node_attributes(g, "block")
+    if method == "auto":
+        method = ("communities" if blocks and len(blocks) == g.number_of_nodes() and g.number_of_nodes()
+                  else "connected" if size is not None else "components")
+    require(method not in ("cliques", "connected") or size is not None, "coalitions.size", size,
+            f"a coalition size for method {method!r}")
     groups: list[list[int]]
-    if method == "components":
-        groups = [sorted(c) for c in nx.connected_components(graph)]
+    if method == "connected":
+        groups = _connected_groups(g, int(size), {int(v) for v in g.nodes}, rng)
+    elif method == "components":
+        groups = [sorted(int(v) for v in c) for c in nx.connected_components(g)]
     elif method == "communities":
-        blocks = nx.get_node_attributes(graph, "block")
-        if blocks and len(blocks) == graph.number_of_nodes():
+        if blocks and len(blocks) == g.number_of_nodes():
             by: dict[Any, list[int]] = {}
             for v, b in blocks.items():
                 by.setdefault(b, []).append(int(v))
-            groups = [sorted(g) for _, g in sorted(by.items(), key=lambda kv: str(kv[0]))]
-        elif graph.number_of_edges() == 0:
-            groups = [[int(v)] for v in graph.nodes]
+            groups = [sorted(x) for _, x in sorted(by.items(), key=lambda kv: str(kv[0]))]
+        elif g.number_of_edges() == 0:
+            groups = [[int(v)] for v in g.nodes]
         else:
-            groups = [sorted(c) for c in nx.community.greedy_modularity_communities(graph)]
+            groups = [sorted(int(v) for v in c) for c in nx.community.greedy_modularity_communities(g)]
     else:
         groups = []
         taken: set[int] = set()
-        maximal = sorted((sorted(c) for c in nx.find_cliques(graph) if len(c) >= size), key=lambda c: (len(c), c))
+        maximal = sorted((sorted(int(v) for v in c) for c in nx.find_cliques(g) if len(c) >= size),
+                         key=lambda c: (len(c), c))
         for i in rng.permutation(len(maximal)):
             free = [v for v in maximal[i] if v not in taken]
             if len(free) >= size:
                 pick = sorted(free[j] for j in rng.choice(len(free), size=size, replace=False))
                 groups.append(pick)
                 taken.update(pick)
-    if size is not None and method != "cliques":
+    if size is not None and method in ("components", "communities"):
         cut = []
-        for g in groups:
-            order = [g[i] for i in rng.permutation(len(g))]
+        for grp in groups:
+            order = [grp[i] for i in rng.permutation(len(grp))]
             cut.extend(sorted(order[s:s + size]) for s in range(0, len(order), size))
         groups = cut
-    groups = [g for g in groups if len(g) >= min_size]
-    if max_coalitions is not None and len(groups) > max_coalitions:
-        keep = sorted(rng.choice(len(groups), size=max_coalitions, replace=False))
+    groups = [grp for grp in groups if len(grp) >= min_size]
+    if count is not None and len(groups) > count:
+        keep = sorted(rng.choice(len(groups), size=count, replace=False))
         groups = [groups[i] for i in keep]
-    return sorted((tuple(int(v) for v in g) for g in groups), key=lambda g: g[0])
+    return sorted((tuple(grp) for grp in groups), key=lambda grp: grp[0])

@@ -4,14 +4,16 @@ A :class:`CoalitionStrategy` maps the members' TRUE types and the public informa
 member's report, ``reports(members, info, rng) -> {agent: declared type}``; it sees nothing
 else (DESIGN.md, "Layers"), so the reports depend only on the members' types, the public
 information and the coalition's own random stream. A member reports when it arrives: the
-model calls :meth:`Coalition.report_for` with the public information of that tick, and uses
-that member's entry (entries are "what a member arriving now would declare").
+model (``abm.coalitions.Coalition.report_for``, or :meth:`Coalition.report_for` here) asks
+with the public information of that tick and uses that member's entry (entries are "what a
+member arriving now would declare").
 
 Gains are accounted per member and for the coalition with a gain function passed in (the
 auditor's measure under the true type, ``abm.audit.gains``):
 ``gain(agent, true_type, truthful_outcome, deviating_outcome) -> float``. A group deviation
-is profitable in the sense of OCAM Definition 6 / group strategyproofness when every member
-is weakly better off and one strictly (:attr:`CoalitionGain.profitable`).
+is profitable when every member is weakly better off and one strictly
+(:attr:`CoalitionGain.profitable`, the negation of OCAM Definition 6's first alternative; GSP1
+then still holds if every member's gain is within one object, which the auditor checks).
 """
 from __future__ import annotations
 
@@ -31,10 +33,11 @@ from mechanisms.reports import Outcome
 from mechanisms.rng import Streams
 
 from . import public_view
-from .base import PublicInfo, _parse_value
+from .base import PublicInfo
+from .coalition_graphs import COALITION_GRAPHS, build_graph, draw_coalitions, make_graph  # noqa: F401
 from .cost import ShadeMultiplicative, Withhold
 from .orders import join, kind_of, same_space, split
-from .validation import check_choice, check_int, check_real
+from .validation import check_choice, check_int, check_real, split_spec
 
 #: Tolerance for "strictly better" in gain accounting.
 GAIN_TOL = 1e-9
@@ -107,20 +110,8 @@ def register_coalition_strategy(cls: type[CoalitionStrategy]) -> type[CoalitionS
 
 def parse_coalition_strategy(spec: str | Mapping[str, Any], field: str = "coalition.strategy") -> CoalitionStrategy:
     """Return the coalition strategy described by ``spec`` (``"bid_ring:factor=1.5"`` or a mapping)."""
-    if isinstance(spec, Mapping):
-        params = dict(spec)
-        require("name" in params, field, spec, 'a table with a "name" key')
-        name = params.pop("name")
-    else:
-        require(isinstance(spec, str) and spec.strip() != "", field, spec,
-                'a coalition strategy spec such as "bid_ring:factor=1.5"')
-        name, _, rest = spec.partition(":")
-        params = {}
-        for part in filter(None, (x.strip() for x in rest.split(","))):
-            k, eq, v = part.partition("=")
-            require(eq == "=" and k.strip() != "", field, spec, 'parameters written "key=value"')
-            params[k.strip()] = _parse_value(v.strip())
-    cls = COALITION_STRATEGIES.get(str(name).strip(), field)
+    name, params = split_spec(spec, field, 'a coalition strategy spec such as "bid_ring:factor=1.5"')
+    cls = COALITION_STRATEGIES.get(name, field)
     try:
         return cls(**params)
     except ConfigError as e:
@@ -288,7 +279,10 @@ class BidRing(CoalitionStrategy):
 # ---- a coalition in a run -----------------------------------------------------------------
 @dataclass
 class Coalition:
-    """A group of agents playing a coalition strategy in a run (what ``abm`` attaches to agents).
+    """A group of agents playing a coalition strategy, for use without the model.
+
+    (``abm.coalitions.Coalition`` is the model's equivalent, with the stream
+    ``("coalition", cid, tick)``.)
 
     Attributes
     ----------
@@ -363,6 +357,6 @@ def coalition_gain(true_types: Mapping[int, AgentType], truthful: Mapping[int, O
     return CoalitionGain(per, float(sum(vals)), all(v >= -tol for v in vals), any(v > tol for v in vals))
 
 
-__all__ = ["COALITION_STRATEGIES", "BidRing", "Coalition", "CoalitionGain", "CoalitionStrategy", "CommonType",
+__all__ = ["COALITION_GRAPHS", "build_graph", "draw_coalitions", "make_graph", "COALITION_STRATEGIES", "BidRing", "Coalition", "CoalitionGain", "CoalitionStrategy", "CommonType",
            "DemandReduction", "SampleCollusion", "coalition_gain", "member_gains", "parse_coalition_strategy",
            "register_coalition_strategy"]

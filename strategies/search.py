@@ -16,7 +16,8 @@ the auditor wires it to its replay engine (full replays, or the incremental path
   searches a group's joint reports (exhaustive product when small, else coordinate ascent).
 
 Every search stops after ``budget`` evaluations; repeated reports are answered from a cache and
-not counted. Reports equal to the truth are never evaluated (their gain is 0 by definition). The
+not counted. A report the mechanism rejects as bad input (``ConfigError`` on the field
+``report[<agent>]...``, e.g. a bid above the budget) counts as a replay with gain -inf. Reports equal to the truth are never evaluated (their gain is 0 by definition). The
 result holds the best deviation found (None when nothing beats truth by more than ``tol``), its
 gain, and the number of replays spent.
 """
@@ -24,19 +25,24 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from mechanisms.errors import require
+from mechanisms.errors import ConfigError, require
+from mechanisms.market import masks_to_matrix
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
 
 from .orders import Choices, join, split
 
 Reports = dict[int, AgentType]
 Evaluate = Callable[[Reports], float]
+
+#: Local search stops after this many consecutive climbs that evaluated no new report.
+STALE_CLIMBS = 50
 
 #: Gains at most this much above 0 (or above the incumbent) do not count as improvements.
 DEFAULT_TOL = 1e-9
@@ -113,7 +119,15 @@ class _Tracker:
             return self.cache[key]
         if self.exhausted:
             return None
-        g = float(self.evaluate(dict(reports)))
+        try:
+            g = float(self.evaluate(dict(reports)))
+        except ConfigError as e:
+            # The mechanism refused the report itself as bad input (field "report[<agent>]...",
+            # e.g. a bid above B, procurement Section 2): an inadmissible deviation, never a
+            # profitable one. Other errors (a wrong agent, a bad setup) propagate.
+            if not str(e.field).startswith("report["):
+                raise
+            g = -math.inf
         self.replays += 1
         self.cache[key] = g
         if g > self.tol and g > self.gain + self.tol:
@@ -204,6 +218,8 @@ def exhaustive_search(agent: int, true_type: AgentType, evaluate: Evaluate, budg
 # ---- local search ---------------------------------------------------------------------------
 @dataclass
 class _State:
+    # For bundle rankings the elements are row indices of a _Rankings table (ints); for weak
+    # orders, indifference classes (tuples). The moves never look inside an element.
     choices: Choices          # declared acceptable choices, best first
     pool: Choices             # choices not declared (declared unacceptable)
     rest: Choices             # weak orders: the true null class and below
@@ -213,7 +229,11 @@ def _unacceptable(rest: Choices, null: int) -> list[int]:
     return sorted(x for c in rest for x in c if x != null)
 
 
-def _to_state(t: AgentType, universe: Sequence[int] | None) -> _State:
+def _to_state(t: AgentType, universe: Sequence[int] | None, fast: _Rankings | None = None) -> _State:
+    if fast is not None:  # bundles: choices are row indices of fast's table
+        declared = set(t.bundles)
+        return _State([fast.row[b] for b in t.bundles],
+                      [fast.row[int(b)] for b in (universe or ()) if int(b) not in declared], [])
     choices, rest = split(t)
     pool: Choices = []
     if isinstance(t, BundleRanking) and universe is not None:
@@ -225,7 +245,41 @@ def _to_state(t: AgentType, universe: Sequence[int] | None) -> _State:
     return _State(list(choices), pool, rest)
 
 
-def _from_state(like: AgentType, s: _State) -> AgentType:
+class _Rankings:
+    """Builds declared bundle rankings fast for the search's hot loop.
+
+    Every declared bundle comes from an already validated type (the truth, a start point) or
+    the validated ``universe``, and a state never repeats a bundle, so the constructor's checks
+    are skipped; the vectorised views ``masks``/``matrix`` (OCAM's demand, Definition 4) are
+    gathered from precomputed rows instead of rebuilt per report.
+    """
+
+    def __init__(self, m: int, bundles: Iterable[int]):
+        self.m = m
+        pool = list(dict.fromkeys(int(b) for b in bundles))
+        for b in pool:
+            require(0 < b < (1 << m), "search.universe", b, f"a non-empty bundle over {m} goods")
+        self.row = {b: r for r, b in enumerate(pool)}
+        self.masks = np.asarray(pool, dtype=np.int64)
+        self.matrix = masks_to_matrix(self.masks, m)
+
+    def make(self, rows: Sequence[int]) -> BundleRanking:
+        """Return the ranking of the bundles at ``rows`` of the table, in that order."""
+        idx = np.fromiter(rows, dtype=np.intp, count=len(rows))
+        masks, matrix = self.masks[idx], self.matrix[idx]
+        r = object.__new__(BundleRanking)
+        object.__setattr__(r, "m", self.m)
+        object.__setattr__(r, "bundles", tuple(masks.tolist()))
+        masks.setflags(write=False)
+        matrix.setflags(write=False)
+        r.__dict__["masks"] = masks  # fills the cached properties
+        r.__dict__["matrix"] = matrix
+        return r
+
+
+def _from_state(like: AgentType, s: _State, fast: _Rankings | None = None) -> AgentType:
+    if fast is not None:
+        return fast.make(s.choices)
     if isinstance(like, WeakOrder):
         if sorted(x for c in s.pool for x in c) == _unacceptable(s.rest, like.null):
             return join(like, s.choices, s.rest)  # the true unacceptable part, unchanged
@@ -233,7 +287,7 @@ def _from_state(like: AgentType, s: _State) -> AgentType:
     return join(like, s.choices, s.rest, s.pool)
 
 
-def _random_neighbour(s: _State, weak: bool, rng: np.random.Generator) -> _State | None:
+def _random_neighbour(s: _State, weak: bool, rnd: random.Random) -> _State | None:
     """Return a random neighbour: swap, insertion, truncation, drop, add, replace (+ merge/split)."""
     ch, pool = s.choices, s.pool
     moves = []
@@ -249,45 +303,45 @@ def _random_neighbour(s: _State, weak: bool, rng: np.random.Generator) -> _State
         moves += ["split"]
     if not moves:
         return None
-    move = moves[int(rng.integers(len(moves)))]
+    move = moves[rnd.randrange(len(moves))]
     ch, pool = list(ch), list(pool)
     if move == "swap":
-        i = int(rng.integers(len(ch) - 1))
+        i = rnd.randrange(len(ch) - 1)
         ch[i], ch[i + 1] = ch[i + 1], ch[i]
     elif move == "insert":
-        i, j = (int(x) for x in rng.choice(len(ch), size=2, replace=False))
+        i, j = rnd.sample(range(len(ch)), 2)
         ch.insert(j, ch.pop(i))
     elif move == "truncate":
-        k = int(rng.integers(len(ch)))
+        k = rnd.randrange(len(ch))
         pool = ch[k:] + pool
         ch = ch[:k]
     elif move == "drop":
-        i = int(rng.integers(len(ch)))
-        pool.append(ch.pop(i))
+        pool.append(ch.pop(rnd.randrange(len(ch))))
     elif move == "add":
-        i = int(rng.integers(len(pool)))
-        ch.insert(int(rng.integers(len(ch) + 1)), pool.pop(i))
+        x = pool.pop(rnd.randrange(len(pool)))
+        ch.insert(rnd.randrange(len(ch) + 1), x)
     elif move == "replace":  # exchange a declared choice with an undeclared one, same length
-        i, j = int(rng.integers(len(ch))), int(rng.integers(len(pool)))
+        i, j = rnd.randrange(len(ch)), rnd.randrange(len(pool))
         ch[i], pool[j] = pool[j], ch[i]
     elif move == "merge":
-        i = int(rng.integers(len(ch) - 1))
+        i = rnd.randrange(len(ch) - 1)
         ch[i:i + 2] = [tuple(sorted(ch[i] + ch[i + 1]))]
     else:  # split a class: one random member first
         big = [i for i, c in enumerate(ch) if len(c) > 1]
-        i = big[int(rng.integers(len(big)))]
+        i = big[rnd.randrange(len(big))]
         c = list(ch[i])
-        x = c.pop(int(rng.integers(len(c))))
+        x = c.pop(rnd.randrange(len(c)))
         ch[i:i + 1] = [(x,), tuple(c)]
     if weak:  # weak-order pool entries are single objects
         pool = [(x,) for c in pool for x in c]
     return _State(ch, pool, s.rest)
 
 
-def _random_start(s0: _State, weak: bool, rng: np.random.Generator) -> _State:
+def _random_start(s0: _State, weak: bool, rnd: random.Random) -> _State:
     """Return a random restart point: a random order of the true choices, randomly truncated."""
-    ch = [s0.choices[i] for i in rng.permutation(len(s0.choices))]
-    k = int(rng.integers(1, len(ch) + 1)) if ch else 0
+    ch = list(s0.choices)
+    rnd.shuffle(ch)
+    k = rnd.randrange(1, len(ch) + 1) if ch else 0
     pool = ch[k:] + list(s0.pool)
     if weak:
         pool = [(x,) for c in pool for x in c]
@@ -295,7 +349,7 @@ def _random_start(s0: _State, weak: bool, rng: np.random.Generator) -> _State:
 
 
 def local_search(agent: int, true_type: AgentType, evaluate: Evaluate, budget: int, rng: np.random.Generator,
-                 restarts: int = 8, patience: int | None = None, universe: Sequence[int] | None = None,
+                 restarts: int | None = None, patience: int | None = None, universe: Sequence[int] | None = None,
                  start: AgentType | None = None, tol: float = DEFAULT_TOL, _tracker: _Tracker | None = None,
                  _others: Mapping[int, AgentType] | None = None) -> SearchResult:
     """Return the best deviation found by first-improvement hill climbing with random restarts.
@@ -307,31 +361,45 @@ def local_search(agent: int, true_type: AgentType, evaluate: Evaluate, budget: i
     splitting indifference classes for weak orders; undeclared choices are the dropped ones,
     those of ``universe`` and, for weak orders, the unacceptable objects) that improves the gain, and ends after ``patience`` non-improving neighbours
     (default: twice the number of choices, at least 20). Stops after ``budget`` evaluations
-    or ``restarts`` restarts.
+    or, when ``restarts`` is given, after that many restarts (default None: restart until the
+    budget is spent, or until ``STALE_CLIMBS`` consecutive climbs evaluate no new report: the
+    reachable space is then exhausted).
     """
     require(isinstance(true_type, (BundleRanking, WeakOrder)), "search.true_type", type(true_type).__name__,
             "a BundleRanking or WeakOrder (use cost_search for costs)")
-    require(isinstance(restarts, (int, np.integer)) and restarts >= 0, "search.restarts", restarts,
-            "a non-negative integer")
+    require(restarts is None or (isinstance(restarts, (int, np.integer)) and restarts >= 0), "search.restarts",
+            restarts, "a non-negative integer or None (restart until the budget is spent)")
     others = dict(_others or {})
     tr = _tracker or _Tracker(evaluate, budget, {agent: true_type}, tol)
     weak = isinstance(true_type, WeakOrder)
-    s0 = _to_state(true_type, universe)
+    fast = None
+    if isinstance(true_type, BundleRanking):
+        extra = start.bundles if isinstance(start, BundleRanking) else ()
+        fast = _Rankings(true_type.m, [*true_type.bundles, *(universe or ()), *extra])
+    s0 = _to_state(true_type, universe, fast)
     patience = patience or max(20, 2 * len(s0.choices))
 
     def value(s: _State) -> float | None:
-        return tr({**others, agent: _from_state(true_type, s)})
+        return tr({**others, agent: _from_state(true_type, s, fast)})
 
-    cur = _to_state(start, universe) if start is not None else s0
-    for attempt in range(restarts + 1):
+    # The hot loop draws from a Python generator seeded once from ``rng`` (numpy's per-call
+    # overhead dominated the moves); the search stays a deterministic function of ``rng``.
+    rnd = random.Random(int(rng.integers(2**63)))
+    cur = _to_state(start, universe, fast) if start is not None else s0
+    attempts = itertools.count() if restarts is None else range(restarts + 1)
+    stale = 0  # consecutive climbs that evaluated nothing new (a small space is exhausted)
+    for attempt in attempts:
+        if stale >= STALE_CLIMBS:
+            break
+        before = tr.replays
         if attempt > 0:
-            cur = _random_start(s0, weak, rng)
+            cur = _random_start(s0, weak, rnd)
         v = value(cur)
         if v is None:
             break
         misses = 0
         while misses < patience:
-            nb = _random_neighbour(cur, weak, rng)
+            nb = _random_neighbour(cur, weak, rnd)
             if nb is None:
                 break
             g = value(nb)
@@ -341,6 +409,7 @@ def local_search(agent: int, true_type: AgentType, evaluate: Evaluate, budget: i
                 cur, v, misses = nb, g, 0
             else:
                 misses += 1
+        stale = stale + 1 if tr.replays == before else 0
         if tr.exhausted:
             break
     return tr.result("local")

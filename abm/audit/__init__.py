@@ -5,7 +5,8 @@ through ``mechanisms.engine.run_schedule``.
 
 Entry points: :func:`audit` -> :class:`AuditReport` (``.table()``, ``.verdicts()``,
 ``.save(dir)``); :func:`load_counterexample`, :func:`explain`, :func:`replay_counterexample`;
-mutants in :data:`MUTANTS`.
+mutants in :data:`MUTANTS`; :func:`sp1_study` across replica sizes; the vectorised OCAM path in
+:mod:`abm.audit.batch`. See ``docs/audit.md``.
 """
 from .audit import AuditReport, CheckedDeviation, audit, check_deviation
 from .claims import CLAIM_CHECKERS, AuditOptions, ClaimResult
@@ -14,9 +15,10 @@ from .counterexample import (Counterexample, build_mechanism, explain, load_coun
 from .gains import Comparison, compare
 from .mutants import MUTANTS
 from .replay import Deviation, Replayer, unilateral
+from .studies import SP1Study, sp1_study
 
 __all__ = [
     "AuditOptions", "AuditReport", "CLAIM_CHECKERS", "CheckedDeviation", "ClaimResult", "Comparison",
-    "Counterexample", "Deviation", "MUTANTS", "Replayer", "audit", "build_mechanism", "check_deviation",
-    "compare", "explain", "load_counterexample", "replay_counterexample", "set_scenario_loader", "unilateral",
+    "Counterexample", "Deviation", "MUTANTS", "Replayer", "SP1Study", "audit", "build_mechanism", "check_deviation",
+    "compare", "explain", "load_counterexample", "replay_counterexample", "set_scenario_loader", "sp1_study", "unilateral",
 ]

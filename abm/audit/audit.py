@@ -9,20 +9,18 @@
 """
 from __future__ import annotations
 
-import json
 import pathlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mechanisms.engine import RunRecord
-from mechanisms.errors import require
+from mechanisms.errors import ConfigError, require
 from mechanisms.preferences import AgentType
 from mechanisms.protocol import Claim, OnlineMechanism
 from mechanisms.reports import Outcome, Report
 
-from .claims import (HOLDS, NO_CHECKER, NOT_APPLICABLE, VIOLATED, AuditOptions, ClaimResult, DeviationCase,
+from .claims import (NO_CHECKER, NOT_APPLICABLE, VIOLATED, AuditOptions, ClaimResult, DeviationCase,
                      checker_for)
 from .counterexample import MAX_INLINE_REPORTS, Counterexample
 from .gains import Comparison, compare
@@ -166,6 +164,8 @@ class Cell:
     gains: list[float] = field(default_factory=list)
     claims: dict[str, ClaimTally] = field(default_factory=dict)
     paths: Counter = field(default_factory=Counter)
+    invalid: int = 0
+    invalid_detail: str = ""
 
     @property
     def key(self) -> tuple[str, str, int, int]:
@@ -186,6 +186,8 @@ class AuditReport:
         self.counterexamples: dict[str, list[Counterexample]] = {}
         self.saved: dict[str, list[pathlib.Path]] = {}
         self.violation_totals: Counter = Counter()
+        #: claim key -> 1-based position, in the deviation stream, of the first violating deviation
+        self.first_violation_at: dict[str, int] = {}
 
     # ---- accumulation ---------------------------------------------------------------------
     def _cell(self, mechanism: str, strategy: str, size: int, n: int) -> Cell:
@@ -237,6 +239,8 @@ class AuditReport:
                 t.profitable += c.profitable
                 t.gains += c.gains
                 t.paths += c.paths
+                t.invalid += c.invalid
+                t.invalid_detail = t.invalid_detail or c.invalid_detail
                 for k, tally in c.claims.items():
                     _merge_tally(t.claims.setdefault(k, ClaimTally()), tally)
             for k, tally in r.run_tallies.items():
@@ -245,6 +249,8 @@ class AuditReport:
                 out.counterexamples.setdefault(k, []).extend(lst)
             for k, lst in r.saved.items():
                 out.saved.setdefault(k, []).extend(lst)
+            for k, pos in r.first_violation_at.items():
+                out.first_violation_at.setdefault(k, pos)
             out.violation_totals += r.violation_totals
         return out
 
@@ -279,7 +285,8 @@ class AuditReport:
                     "ci_lo": lo, "ci_hi": hi,
                     "mean_gain": sum(cell.gains) / len(cell.gains) if cell.gains else 0.0,
                     "max_gain": max(cell.gains) if cell.gains else 0.0,
-                    "paths": ", ".join(f"{k}: {v}" for k, v in sorted(cell.paths.items()))}
+                    "paths": ", ".join(f"{k}: {v}" for k, v in sorted(cell.paths.items())),
+                    "invalid": cell.invalid}
             for claim in self.claims:
                 tally = cell.claims.get(claim.key, ClaimTally())
                 rows.append({**base, **self._claim_cols(claim, tally, cell)})
@@ -329,7 +336,8 @@ class AuditReport:
                f"in {t.checked:,}, {first}{conds}{method}{under}"
 
     def verdicts(self) -> list[str]:
-        """Return one verdict line per claim (over every cell of the report)."""
+        """Return one verdict line per claim (over every cell of the report), then a line on
+        deviations the mechanism refused as invalid reports, if any."""
         lines = []
         for claim in self.claims:
             t = ClaimTally()
@@ -343,6 +351,10 @@ class AuditReport:
                     continue
                 _merge_tally(t, rt)
             lines.append(self._verdict(claim, t))
+        bad = [c for c in self.cells.values() if c.invalid]
+        if bad:
+            lines.append(f"{sum(c.invalid for c in bad)} deviation(s) refused by the mechanism as invalid reports "
+                         f"(not counted), e.g. {bad[0].invalid_detail}")
         return lines
 
     def save(self, directory: str | pathlib.Path) -> pathlib.Path:
@@ -442,11 +454,20 @@ def audit(factory: Callable[[], OnlineMechanism], schedule: Sequence[Sequence[Re
     deviation_claims = [c for c in claim_list if (chk := checker_for(c.key)) is None or chk.level == "deviation"
                         or c.key in skip]
     run_claims = [c for c in claim_list if c not in deviation_claims]
-    for dev in deviations:
-        checked = check_deviation(rp, dev, true_types, deviation_claims + run_claims, options, skip=skip)
+    for pos, dev in enumerate(deviations, start=1):
+        try:
+            checked = check_deviation(rp, dev, true_types, deviation_claims + run_claims, options, skip=skip)
+        except ConfigError as e:
+            # a report outside the mechanism's domain (e.g. a bid above the budget B, which
+            # Section 2 of the procurement paper excludes): not a deviation, counted apart
+            cell = report._cell(name, dev.label, dev.size, n)
+            cell.invalid += 1
+            cell.invalid_detail = cell.invalid_detail or str(e)
+            continue
         report.add(name, n, checked)
         for key, r in list(checked.results.items()) + [(k, x) for k, xs in checked.run_results.items() for x in xs]:
             if r.violated:
+                report.first_violation_at.setdefault(key, pos)
                 claim = next(c for c in claim_list if c.key == key)
                 report.keep(_counterexample(rp, checked, claim, r, true_types, scenario, options))
     if save is not None:

@@ -24,9 +24,9 @@ import numpy as np
 
 from mechanisms.engine import RunRecord, run_schedule
 from mechanisms.errors import ConfigError
-from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
+from mechanisms.preferences import AgentType, BundleRanking, Cost
 from mechanisms.protocol import Claim
-from mechanisms.reports import BundleOutcome, HireOutcome, Outcome
+from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome
 
 from .gains import TOL, Comparison, better_by_at_most_one_object, weakly_better_bundle
 from .replay import Deviation, Replayed, Replayer
@@ -383,6 +383,56 @@ def check_daceei(run: RunRecord, true_types: Mapping[int, AgentType], claim: Cla
                        + (f", good {v.good}" if v.good is not None else "") + f", margin {v.margin:.4g}")
 
 
+def _object_run(run: RunRecord, true_types: Mapping[int, AgentType]):
+    outs = sorted((o for o in run.outcomes.values() if isinstance(o, ObjectOutcome)), key=lambda o: (o.tick, o.agent))
+    agents = [o.agent for o in outs]
+    return outs, agents, _types_for(run, true_types, agents)
+
+
+def check_greedy(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
+    """Return whether the run is greedy (SEM paper, Section 2.1; Theorem 5, Claim 6).
+
+    An agent gets an object y with positive probability only when every object it prefers to
+    y is used up by the agents up to its period (and, ex post, no later agent gets it).
+    Delegates to :func:`mechanisms.checks.lottery.greedy_violations`.
+    """
+    from mechanisms.checks.lottery import greedy_violations
+
+    outs, agents, orders = _object_run(run, true_types)
+    if not outs or run.mechanism.market.goods is None:
+        return ClaimResult(claim.key, NOT_APPLICABLE, detail="no object outcomes")
+    bad = greedy_violations(orders, [o.tick for o in outs], [o.lottery for o in outs], [o.obj for o in outs],
+                            run.mechanism.market.goods.capacity)
+    if not bad:
+        return ClaimResult(claim.key, HOLDS, "greedy", f"{len(outs)} agents")
+    v = bad[0]
+    return ClaimResult(claim.key, VIOLATED, v["kind"],
+                       f"{len(bad)} greedy violation(s); e.g. agent {agents[v['agent']]} (period {v['tick']}) got "
+                       f"object {v['got']} with positive probability although it prefers object {v['preferred']}, "
+                       + (f"of which only {v['used']:g} of {v['supply']:g} units were used up to its period"
+                          if v["kind"] == "lottery" else f"which {v['later_units']:g} later agent(s) received"))
+
+
+def check_equal_type_envy_free(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
+    """Return whether no agent envies the lottery of an agent who did not arrive strictly earlier.
+
+    SEM paper, Definition 3 and Theorem 4 (types ordered by arrival time, earlier first).
+    Delegates to :func:`mechanisms.checks.lottery.equal_type_envy_violations`.
+    """
+    from mechanisms.checks.lottery import equal_type_envy_violations
+
+    outs, agents, orders = _object_run(run, true_types)
+    if not outs or any(o.lottery is None for o in outs):
+        return ClaimResult(claim.key, NOT_APPLICABLE, detail="no lottery outcomes")
+    bad = equal_type_envy_violations(orders, np.array([o.lottery for o in outs]), [o.tick for o in outs])
+    if not bad:
+        return ClaimResult(claim.key, HOLDS, "no envy")
+    i, j = bad[0]
+    return ClaimResult(claim.key, VIOLATED, "envy",
+                       f"{len(bad)} envious pair(s); e.g. agent {agents[i]} (period {outs[i].tick}) prefers, by "
+                       f"stochastic dominance, the lottery of agent {agents[j]} (period {outs[j].tick})")
+
+
 #: Run-level checkers that live elsewhere: claim key -> (module, function(run) -> verdict with
 #: ``ok``/``detail`` or bool). A missing module/function is reported as "no checker".
 EXTERNAL_RUN_CHECKS: dict[str, tuple[str, str]] = {}
@@ -421,6 +471,11 @@ CLAIM_CHECKERS: dict[str, ClaimChecker] = {
     "ir": ClaimChecker("ir", "run", check_ir),
     "ef1": ClaimChecker("ef1", "run", check_ef1),
     "daceei": ClaimChecker("daceei", "run", check_daceei),
+    "greedy": ClaimChecker("greedy", "run", check_greedy),
+    "equal_type_envy_free": ClaimChecker("equal_type_envy_free", "run", check_equal_type_envy_free),
+    # SEM Theorem 5, Claim 5: strategyproofness stated for one arrival per period (the claim's
+    # assumption text gates it, see abm.audit.audit.assumption_holds)
+    "strategyproof_single_arrival": ClaimChecker("strategyproof_single_arrival", "deviation", check_strategyproof),
 }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import pathlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,7 +191,9 @@ def explain(cx: Counterexample) -> str:
     lines = [f"Mechanism {cx.mechanism} with parameters {jsonable(cx.params)}, seed {cx.seed}, "
              f"{cx.market.kind} market" + (f" with goods {dict(zip(cx.market.goods.names, cx.market.goods.capacities))}"
                                            if cx.market.goods is not None else "") + "."]
-    if len(cx.reports) == 1:
+    if not cx.reports:
+        lines.append("Nobody deviated: the violation is in the truthful run itself.")
+    elif len(cx.reports) == 1:
         lines.append(f"One agent deviated ({cx.label}).")
     else:
         lines.append(f"A coalition of {len(cx.reports)} agents deviated ({cx.label}).")
@@ -236,13 +238,23 @@ def replay_counterexample(path_or_cx: str | pathlib.Path | Counterexample) -> Re
                 "a stored schedule, or a scenario and a loader registered with set_scenario_loader")
         factory, schedule = _SCENARIO_LOADER[0](cx.scenario, cx.seed)
     rp = Replayer(factory, schedule, cx.seed, cx.true_types)
-    dev = Deviation(cx.reports, cx.label)
-    checked = check_deviation(rp, dev, cx.true_types, [cx.claim], cx.options, path="full")
-    res = checked.results.get(cx.claim.key) or next(iter(checked.run_results.get(cx.claim.key, [])), None)
-    if res is None:
-        res = ClaimResult(cx.claim.key, "no checker")
-    same = all(checked.replayed.outcomes[a] == cx.deviation_outcomes[a] for a in cx.reports) and \
-        all(checked.truth[a] == cx.truth[a] for a in cx.reports)
+    if not cx.reports:  # a run-level violation of the truthful run itself
+        from .claims import checker_for
+
+        chk = checker_for(cx.claim.key)
+        res = chk.fn(rp.truth, {}, cx.claim) if chk is not None and chk.level == "run" else \
+            ClaimResult(cx.claim.key, "no checker")
+        outcomes: dict[int, Outcome] = {}
+        same = True
+    else:
+        dev = Deviation(cx.reports, cx.label)
+        checked = check_deviation(rp, dev, cx.true_types, [cx.claim], cx.options, path="full")
+        res = checked.results.get(cx.claim.key) or next(iter(checked.run_results.get(cx.claim.key, [])), None)
+        if res is None:
+            res = ClaimResult(cx.claim.key, "no checker")
+        outcomes = dict(checked.replayed.outcomes)
+        same = all(outcomes[a] == cx.deviation_outcomes[a] for a in cx.reports) and \
+            all(checked.truth[a] == cx.truth[a] for a in cx.reports)
     text = explain(cx) + ("\nReplay: reproduced (same outcomes, claim violated again)." if same and res.violated
                           else f"\nReplay: NOT reproduced (same outcomes: {same}; verdict now {res.status}).")
-    return ReplayResult(cx, dict(checked.replayed.outcomes), res, bool(same and res.violated), text)
+    return ReplayResult(cx, outcomes, res, bool(same and res.violated), text)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mechanisms.checks import lottery as _lottery
 from mechanisms.checks.envy import badness
 from mechanisms.market import bundle_items
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
@@ -120,24 +121,26 @@ def stochastically_dominates(order: WeakOrder, a: np.ndarray, b: np.ndarray, str
     """Return True when lottery ``a`` (weakly, or strictly if ``strict``) dominates ``b``.
 
     SEM paper, Section 2: a' dominates a when for each x, sum_{y >= x} a'^y >= sum_{y >= x} a^y;
-    strict when, in addition, some inequality is strict.
+    strict when, in addition, some inequality is strict. Delegates to
+    :func:`mechanisms.checks.lottery.stochastically_dominates`.
     """
-    gaps = upper_contour_gaps(order, a, b)
-    weak = bool(np.all(gaps >= -TOL))
-    return weak and bool(np.any(gaps > TOL)) if strict else weak
+    return _lottery.stochastically_dominates(a, b, order, strict=strict, tol=TOL)
 
 
 def sup_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Return the sup-norm distance ``max_x |a^x - b^x|`` of two lotteries (SEM Definition 6)."""
-    return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
+    """Return the sup-norm distance ``max_x |a^x - b^x|`` of two lotteries (SEM Definition 6).
+
+    Delegates to :func:`mechanisms.checks.lottery.sup_norm`.
+    """
+    return _lottery.sup_norm(a, b)
 
 
 def compare_lotteries(true: WeakOrder, a_truth: np.ndarray, a_dev: np.ndarray) -> Comparison:
     """Return the :class:`Comparison` of a truthful and a deviating lottery under the true order."""
     gaps = upper_contour_gaps(true, a_dev, a_truth)  # > 0 where deviating puts more mass up top
     gain = float(max(0.0, gaps.max()))
-    profitable = bool(np.all(gaps >= -TOL) and np.any(gaps > TOL))
-    dominated = bool(np.all(gaps <= TOL))
+    profitable = stochastically_dominates(true, a_dev, a_truth, strict=True)
+    dominated = stochastically_dominates(true, a_truth, a_dev)
     return Comparison(gain if gain > TOL else 0.0, profitable, dominated=dominated,
                       distance=sup_distance(a_truth, a_dev))
 

@@ -112,3 +112,94 @@ class RichUnseenOCAM(OCAM):
             super().validate()
         finally:
             self.params["unseen_budget"] = wanted
+
+
+# ---- procurement ------------------------------------------------------------------------
+def _mech2_class():
+    from mechanisms.procurement.monotone import Mechanism2
+
+    return Mechanism2
+
+
+Mechanism2 = _mech2_class()
+
+
+@register_mutant
+class PayTheBidMechanism2(Mechanism2):
+    """Mechanism 2 that pays a hired seller her bid instead of the posted threshold.
+
+    Broken: the payment depends on the seller's own bid, so bidding up to the threshold raises
+    her payment without changing whether she is hired: universal truthfulness (Section 2,
+    Lemma 1) fails. Hiring decisions, thresholds and budget bookkeeping are the parent's.
+    """
+
+    spec = replace(Mechanism2.spec, name="mutant_bf_pay_bid", title="Mechanism 2 paying the bid (mutant)")
+
+    def arrive(self, tick: int, agent: int, bid: float):
+        out = super().arrive(tick, agent, bid)
+        if not out.hired:
+            return out
+        self._paid -= out.payment - bid
+        return replace(out, payment=bid)
+
+    def unilateral_outcome(self, report, tick: int):
+        out = super().unilateral_outcome(report, tick)
+        return replace(out, payment=out.bid) if out.hired else out
+
+
+@register_mutant
+class BidDependentThresholdMechanism2(Mechanism2):
+    """Mechanism 2 whose threshold for a seller depends on her own bid: t'(b) = min(t, factor * b).
+
+    Broken: the posted threshold t is computed before the bid as in the paper, but a hired
+    seller is paid min(t, factor * b), so a seller with cost c < t / factor earns more by
+    bidding above c (up to t / factor): universal truthfulness fails. Payments never exceed
+    t, so budget feasibility and IR (factor >= 1) still hold. The incremental path is declared
+    off: its premise, a threshold fixed before the bid is read, no longer holds.
+    """
+
+    spec = replace(Mechanism2.spec, name="mutant_bf_bid_threshold",
+                   title="Mechanism 2 with a bid-dependent threshold (mutant)", incremental=False,
+                   params=Mechanism2.spec.params + (
+                       ParamSpec("factor", 2.0, "a hired seller is paid min(threshold, factor * bid)",
+                                 check=lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1,
+                                 expected="a number >= 1"),))
+
+    def arrive(self, tick: int, agent: int, bid: float):
+        out = super().arrive(tick, agent, bid)
+        if not out.hired:
+            return out
+        pay = min(out.payment, self.params["factor"] * bid)
+        self._paid -= out.payment - pay
+        return replace(out, payment=pay, threshold=pay)
+
+    def unilateral_outcome(self, report, tick: int):
+        raise NotImplementedError("the threshold depends on the bid: replay the run")
+
+
+# ---- SEM ----------------------------------------------------------------------------------
+def _sem_class():
+    from mechanisms.sem.mechanism import SequentialEquilibriumMechanism
+
+    return SequentialEquilibriumMechanism
+
+
+SEM = _sem_class()
+
+
+@register_mutant
+class EqualBudgetsSEM(SEM):
+    """SEM with the same budget in every period (all equal to the last period's b^T).
+
+    Broken: Theorem 1 needs decreasing budgets b^t > b^{t+1} + xi_upper + |xi_lower| so that an
+    arrival outbids everyone still to come; with equal budgets the period-t equilibrium shares
+    contested objects with future (prior) mass, so an agent can get a worse object with
+    positive probability while an object it prefers is left for later: greedy (Section 2.1;
+    Theorem 5, Claim 6) fails.
+    """
+
+    spec = replace(SEM.spec, name="mutant_sem_equal_budgets", title="SEM with equal budgets (mutant)")
+
+    def period_budgets(self) -> tuple[float, ...]:
+        b = super().period_budgets()
+        return tuple([b[-1]] * len(b))

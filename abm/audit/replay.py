@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from mechanisms.engine import RunRecord, apply_deviations, run_schedule
+from mechanisms.engine import RunRecord, run_schedule
 from mechanisms.errors import ConfigError, require
 from mechanisms.preferences import AgentType
 from mechanisms.protocol import OnlineMechanism
@@ -110,6 +110,7 @@ class Replayer:
         self.truth = run_schedule(factory, self.schedule, self.seed)
         self.spec = self.truth.mechanism.spec
         self._baselines: dict[tuple, RunRecord] = {}
+        self._truthful: dict[int, bool] = {}
         self.full_replays = 0
         self.incremental_replays = 0
 
@@ -117,6 +118,14 @@ class Replayer:
         """Return the tick ``agent`` arrives at; ConfigError for an agent not in the schedule."""
         require(agent in self._tick, "deviation.agent", agent, "an agent of the schedule")
         return self._tick[agent]
+
+    def reports_truthfully(self, agent: int) -> bool:
+        """Return True when ``agent``'s scheduled report is its true type (or its type is unknown)."""
+        ok = self._truthful.get(agent)
+        if ok is None:
+            t = self.true_types.get(agent)
+            ok = self._truthful[agent] = t is None or self._declared.get(agent) == t
+        return ok
 
     def baseline(self, agents: Iterable[int]) -> RunRecord:
         """Return the run where ``agents`` report their true types and the others as scheduled."""

@@ -98,13 +98,16 @@ def same_period_misreports(schedule: Sequence[Sequence[Report]], true_types: Map
 
 
 def bid_changes(true_types: Mapping[int, AgentType], agents: Iterable[int],
-                factors: Sequence[float] = (0.0, 0.5, 0.9, 1.1, 1.5, 2.0, 4.0)) -> Iterator[Deviation]:
-    """Yield, per seller, bids equal to ``factor * true cost`` (0 bids stay 0, so also absolute 0.5, 1)."""
+                factors: Sequence[float] = (0.0, 0.5, 0.9, 1.1, 1.25, 1.5, 2.0, 4.0),
+                max_bid: float | None = None) -> Iterator[Deviation]:
+    """Yield, per seller, bids ``factor * true cost`` and 0, capped at ``max_bid`` (the budget B:
+    Section 2 declarations lie in [0, B]); the true cost itself is skipped."""
     for a in agents:
         t = true_types[a]
         if not isinstance(t, Cost):
             continue
-        bids = sorted({round(f * t.value, 12) for f in factors} | {0.0} - {t.value})
+        cap = float("inf") if max_bid is None else float(max_bid)
+        bids = sorted({min(cap, round(f * t.value, 12)) for f in factors} | {0.0} - {t.value})
         for b in bids:
             yield Deviation({a: Cost(b)}, "bid-change")
 
@@ -138,3 +141,39 @@ def from_strategy(strategy, true_types: Mapping[int, AgentType], agents: Iterabl
         rep = strategy.report(true_types[a], info(a), rng_for(a))
         if rep != true_types[a]:
             yield Deviation({a: rep}, strategy.spec())
+
+
+def gain_evaluator(replayer, true_types: Mapping[int, AgentType], aggregate=min, path: str = "auto"):
+    """Return ``evaluate(reports) -> float`` for ``strategies.search`` (best-response search).
+
+    Each call replays the run with ``reports`` swapped in (common random numbers, the
+    ``replayer``'s seed) and returns ``aggregate`` of the deviators' gains under their true types
+    (:func:`abm.audit.gains.compare`): ``min`` looks for deviations that profit every member,
+    ``sum`` for the group's total.
+    """
+    from .gains import compare
+
+    def evaluate(reports: Mapping[int, AgentType]) -> float:
+        dev = Deviation(dict(reports), "search")
+        rep = replayer.replay(dev, path)
+        return float(aggregate([compare(true_types[a], rep.baseline.outcomes[a], rep.outcomes[a]).gain
+                                for a in dev.reports]))
+
+    return evaluate
+
+
+def best_responses(replayer, true_types: Mapping[int, AgentType], agents: Iterable[int], budget: int = 200,
+                   rng: np.random.Generator | None = None, **options) -> Iterator[Deviation]:
+    """Yield, per agent, the most profitable misreport ``strategies.search.best_response`` finds.
+
+    Agents for which the search finds nothing better than the truth yield nothing; the label is
+    ``"search:<method>"``. The search's replays are on top of the ones the audit then spends
+    re-checking the yielded deviations.
+    """
+    from strategies.search import best_response
+
+    evaluate = gain_evaluator(replayer, true_types)
+    for a in agents:
+        res = best_response(a, true_types[a], evaluate, budget, rng=rng, **options)
+        if res.best is not None:
+            yield Deviation(res.best, f"search:{res.method}")

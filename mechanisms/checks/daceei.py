@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import require
 from ..market import masks_to_matrix
 from ..preferences import BundleRanking
 
@@ -68,7 +69,14 @@ def check_daceei(bundles: Sequence[int] | np.ndarray, budgets: Sequence[float] |
     budgets = np.asarray(budgets, dtype=np.float64)
     p = np.asarray(prices, dtype=np.float64)
     c = np.asarray(capacity, dtype=np.float64)
+    require(len(budgets) == len(bundles) and len(rankings) == len(bundles), "budgets/rankings",
+            (len(budgets), len(rankings)), f"one budget and one ranking per bundle ({len(bundles)})")
+    require(p.shape == c.shape and bool(np.all(p >= 0)), "prices", p.tolist(), f"{c.size} non-negative prices")
+    require(bool(np.all(c >= 0)), "capacity", c.tolist(), "non-negative capacities")
+    for name, v in (("eps_b", eps_b), ("eps_n", eps_n), ("eps_f", eps_f)):
+        require(0 < v <= 1, name, v, "a number in (0, 1]")
     n = len(bundles) if n is None else int(n)
+    require(n >= max(len(bundles), 1), "n", n, f"a population size >= the {len(bundles)} agents given")
     k0 = max(1, math.ceil(eps_n * n - 1e-12))
     viol: dict[str, Violation] = {}
     N = len(bundles)

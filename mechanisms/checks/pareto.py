@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from ..errors import require
 from ..market import masks_to_matrix
 from ..preferences import BundleRanking
 
@@ -52,6 +53,8 @@ def check_pareto(bundles: Sequence[int], rankings: Sequence[BundleRanking],
     if supply is None:
         supply = masks_to_matrix(own, m).sum(axis=0)
     supply = np.asarray(supply, dtype=np.float64)
+    require(supply.shape == (m,) and bool(np.all(supply >= 0)), "supply", supply.tolist(),
+            f"{m} non-negative supplies")
     options = [_weakly_better(r, b) for r, b in zip(rankings, own)]
     cols_agent, cols_mask, gain = [], [], []
     for i, opts in enumerate(options):

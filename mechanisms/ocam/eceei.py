@@ -45,6 +45,9 @@ DEMAND_GAP = 1e-10
 #: Price given to goods of zero capacity: above every budget (<= 1), so nobody demands them.
 UNAFFORDABLE = 2.0
 
+#: Rprop factors: a good's price step grows while its excess keeps its sign, shrinks when it flips.
+_GROW, _SHRINK = 1.5, 0.5
+
 
 class TypeTable:
     """Distinct reported types with their multiplicities, as padded numpy arrays.
@@ -87,7 +90,13 @@ class TypeTable:
         self.lengths = lengths
         # Flat list of the real bundles: cost = A @ p, scattered into the padded table.
         self.flat_t, self.flat_r = np.nonzero(valid[:, : L - 1])
-        self.A = masks_to_matrix(masks[self.flat_t, self.flat_r], m) if self.flat_t.size else np.zeros((0, m))
+        self.flat_lin = self.flat_t * L + self.flat_r
+        # Bundles are small (a few goods): store each as its item indices, padded with the
+        # index m of a dummy zero-price good, so costs are gathers and demand is a bincount.
+        A = masks_to_matrix(masks[self.flat_t, self.flat_r], m) if self.flat_t.size else np.zeros((0, m))
+        sigma = max(int(A.sum(axis=1).max()) if A.size else 0, 1)
+        order = np.argsort(-A, axis=1, kind="stable")[:, :sigma]
+        self.items = np.where(np.take_along_axis(A, order, axis=1) > 0, order, m).astype(np.int64)
 
     @classmethod
     def from_reports(cls, rankings: Sequence[BundleRanking]) -> tuple[TypeTable, np.ndarray]:
@@ -108,8 +117,15 @@ class TypeTable:
         C = np.full((len(self.types), self.L), np.inf)
         C[:, -1] = 0.0
         if self.flat_t.size:
-            C[self.flat_t, self.flat_r] = self.A @ p
+            C.ravel()[self.flat_lin] = np.append(p, 0.0)[self.items].sum(axis=1)
         return C
+
+    def demand(self, w_flat: np.ndarray) -> np.ndarray:
+        """Return sum_k w_flat[k] * bundle_k (m,), for weights over the flat list of real bundles."""
+        if not self.flat_t.size:
+            return np.zeros(self.m)
+        wk = np.repeat(w_flat, self.items.shape[1])
+        return np.bincount(self.items.ravel(), weights=wk, minlength=self.m + 1)[: self.m]
 
     def bundle_matrix(self, t: np.ndarray, r: np.ndarray) -> np.ndarray:
         """Return the 0/1 rows of bundles (t[k], r[k])."""
@@ -136,14 +152,21 @@ def smoothed_demand(table: TypeTable, p: np.ndarray, lo: float, hi: float = 1.0)
     """Return the expected demand (m,) when every agent's budget is uniform on [lo, hi].
 
     It is continuous in p (the bundle switches happen at budgets equal to costs, which move
-    continuously with p), which is what makes a tatonnement on it well behaved.
+    continuously with p), which is what makes a tatonnement on it well behaved. Bundle r of
+    a type gets probability |[max(cost_r, lo), min(cost of better bundles, hi)]| / (hi - lo).
     """
+    if not table.flat_t.size:
+        return np.zeros(table.m)
     cost = table.costs(p)
-    left, right, dem = _records(cost, lo, hi)
-    w = np.where(dem, np.clip(right - left, 0.0, None), 0.0) / (hi - lo)
-    w *= table.counts[:, None]
-    w_flat = w[table.flat_t, table.flat_r]
-    return w_flat @ table.A if table.A.size else np.zeros(table.m)
+    before = np.empty_like(cost)
+    before[:, 0] = np.inf
+    np.minimum.accumulate(cost[:, :-1], axis=1, out=before[:, 1:])
+    np.minimum(before, hi, out=before)
+    np.maximum(cost, lo, out=cost)
+    np.subtract(before, cost, out=before)  # interval length (negative: not demanded)
+    np.maximum(before, 0.0, out=before)
+    before *= table.counts[:, None] / (hi - lo)
+    return table.demand(before.ravel()[table.flat_lin])
 
 
 @dataclass
@@ -205,7 +228,8 @@ def clearing_lp(table: TypeTable, p: np.ndarray, capacity: np.ndarray, lo: float
         b_eq = np.concatenate([np.ones(mix_types.size), (capacity - base) * scale])
         c = np.concatenate([np.zeros(K), np.ones(m), np.where(p > 0, 1.0, 0.0)])
         res = linprog(c, A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs-ds",
-                      options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
+                      options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10,
+                               "presolve": False})
         if res.x is None:  # cannot happen (the LP is always feasible), kept as a loud failure
             raise RuntimeError(f"clearing LP failed: {res.message}")
         wv = np.clip(res.x[:K], 0.0, None)
@@ -300,7 +324,7 @@ def _certificate(table: TypeTable, p: np.ndarray, capacity: np.ndarray, eps: flo
 
 def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float], capacity: Sequence[float] | np.ndarray,
                 eps: float, tol: float = 1e-9, max_iter: int = 5000, time_limit: float = 30.0,
-                lp_every: int = 400, lp_below: float = 0.05) -> ECEEICertificate:
+                lp_first: int = 100, lp_below: float = 0.05, initial_step: float = 0.01) -> ECEEICertificate:
     """Return an eps-ECEEI (Definition 4) of the economy, as a checked certificate.
 
     Parameters
@@ -316,9 +340,14 @@ def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float
     max_iter, time_limit : int, float
         Stop the price search after this many iterations or seconds; the best certificate
         found is returned with ``converged = False`` and its error (a warning is issued).
-    lp_every, lp_below : int, float
-        Try the exact clearing LP every ``lp_every`` iterations, and at every iteration once
-        the smoothed relative error is below ``lp_below``.
+    lp_first, lp_below : int, float
+        Try the exact clearing LP at iterations lp_first, 2 lp_first, 4 lp_first, ... (the LP
+        mixes more freely than uniform budgets, so it often clears well before the smoothed
+        demand does), and whenever the smoothed relative error is below ``lp_below`` and has
+        halved since the last attempt.
+    initial_step : float
+        First price step of the Rprop search (per good; grows x1.5 while the excess keeps its
+        sign, halves when it flips).
 
     Returns
     -------
@@ -345,12 +374,14 @@ def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float
     size = float(np.average([int(b).bit_count() for b in tops], weights=table.counts)) if tops.any() else 1.0
     p = np.where(free & (d0 > cap), lo / max(size, 1.0), p)
     scale = np.maximum(cap, 1.0)
-    step = np.full(table.m, 0.01)
+    step = np.full(table.m, float(initial_step))
     last_sign = np.zeros(table.m)
     best: LPResult | None = None
     best_p = p.copy()
     n_lp = 0
     it = 0
+    next_lp = max(int(lp_first), 1)
+    last_lp_smooth = math.inf
     for it in range(1, max_iter + 1):
         d = smoothed_demand(table, p, lo, hi)
         z = (d - cap) / scale
@@ -358,7 +389,11 @@ def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float
         viol = np.where((p <= 0) & (z < 0), 0.0, z)
         viol[~free] = 0.0
         smooth_err = float(np.abs(viol).max())
-        if smooth_err < lp_below or it % lp_every == 0:
+        scheduled = it == next_lp
+        if scheduled:
+            next_lp *= 2
+        if scheduled or (smooth_err < lp_below and smooth_err < 0.5 * last_lp_smooth):
+            last_lp_smooth = smooth_err
             lp = clearing_lp(table, p, cap, lo, hi)
             n_lp += 1
             if best is None or lp.error < best.error:
@@ -369,7 +404,7 @@ def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float
             break
         s = np.sign(viol)
         same = s * last_sign
-        step = np.where(same > 0, np.minimum(step * 1.2, 0.5), np.where(same < 0, step * 0.5, step))
+        step = np.where(same > 0, np.minimum(step * _GROW, 0.5), np.where(same < 0, step * _SHRINK, step))
         step = np.maximum(step, 1e-16)
         p = np.where(free, np.maximum(p + s * step, 0.0), p)
         last_sign = np.where(same < 0, 0.0, s)

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..errors import require
-from ..market import Goods, bundle_mask
+from ..market import Goods, bundle_mask, masks_to_matrix
 from ..preferences import BundleRanking
 from ..protocol import Market
 
@@ -23,6 +23,42 @@ def _even_capacity(rankings: list[BundleRanking], m: int, capacity_factor: float
     """Return ceil(capacity_factor * (total top-bundle demand) / m) for every good."""
     total = sum(int(r.bundles[0]).bit_count() for r in rankings if r.bundles)
     return tuple([max(1, math.ceil(capacity_factor * total / m))] * m)
+
+
+def _combos(m: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (masks, 0/1 matrix) of every bundle of lo..hi goods, by size then lexicographically."""
+    combos = [c for size in range(lo, hi + 1) for c in itertools.combinations(range(m), size)]
+    masks = np.array([bundle_mask(c) for c in combos], dtype=np.int64)
+    return masks, masks_to_matrix(masks, m)
+
+
+def scored_rankings(scores: np.ndarray, min_size: int, max_size: int, top: int | None,
+                    complementarities: np.ndarray | None = None) -> list[BundleRanking]:
+    """Return one ranking per row of ``scores`` (T, m), all types at once.
+
+    Same order as :meth:`BundleRanking.from_scores` (additive score plus, for every pair in the
+    bundle, ``complementarities[t, j, k]`` with j < k; score <= 0 unacceptable; ties to the
+    smaller bundle, then the smaller bitmask), vectorised over types, keeping the best ``top``.
+    """
+    T, m = scores.shape
+    masks, M = _combos(m, min_size, max_size)
+    values = scores @ M.T  # (T, K)
+    if complementarities is not None:
+        values += np.einsum("kj,tjl,kl->tk", M, complementarities, M)
+    sizes = M.sum(axis=1)
+    out = []
+    for t in range(T):
+        keep = np.flatnonzero(values[t] > 0)
+        if top is not None and keep.size > top:
+            # partial selection first: only the best `top` need a full sort
+            part = keep[np.argpartition(-values[t, keep], top - 1)[:top]]
+            cut = values[t, part].min()
+            keep = keep[values[t, keep] >= cut]
+        order = keep[np.lexsort((masks[keep], sizes[keep], -values[t, keep]))]
+        if top is not None:
+            order = order[:top]
+        out.append(BundleRanking(m, tuple(int(b) for b in masks[order])))
+    return out
 
 
 def random_market(n: int, m: int, k: int, rng: np.random.Generator, capacity_factor: float = 0.9,
@@ -44,14 +80,13 @@ def random_market(n: int, m: int, k: int, rng: np.random.Generator, capacity_fac
     T = n if n_types is None else n_types
     require(isinstance(T, int) and T >= 1, "n_types", n_types, "a positive integer")
     weight = (np.arange(m) + 1.0) ** (-popularity)
-    types = []
-    for _ in range(T):
-        scores = rng.random(m) * weight + 1e-9
-        comp = None
-        if complementarity:
-            comp = {pair: complementarity * float(rng.uniform(-1, 1))
-                    for pair in itertools.combinations(range(m), 2)}
-        types.append(BundleRanking.from_scores(scores, k, complementarities=comp, top=top))
+    scores = rng.random((T, m)) * weight + 1e-9
+    comp = None
+    if complementarity:
+        iu = np.triu_indices(m, 1)
+        comp = np.zeros((T, m, m))
+        comp[:, iu[0], iu[1]] = complementarity * rng.uniform(-1, 1, size=(T, iu[0].size))
+    types = scored_rankings(scores, 1, k, top, comp)
     pick = rng.integers(T, size=n) if n_types is not None else np.arange(n)
     rankings = [types[i] for i in pick]
     caps = tuple([capacity] * m) if capacity is not None else _even_capacity(rankings, m, capacity_factor)
@@ -68,10 +103,8 @@ def course_allocation_market(n: int, m: int, k: int, rng: np.random.Generator, c
     """
     require(isinstance(k, int) and 1 <= k <= m, "k", k, f"an integer in [1, {m}]")
     common = (np.arange(m) + 1.0) ** (-popularity)
-    rankings = []
-    for _ in range(n):
-        scores = common + 0.5 * rng.random(m) + 1e-9
-        rankings.append(BundleRanking.from_scores(scores, k, min_size=k, top=top))
+    scores = common + 0.5 * rng.random((n, m)) + 1e-9
+    rankings = scored_rankings(scores, k, k, top)
     caps = tuple([max(1, math.ceil(capacity_factor * n * k / m))] * m)
     goods = Goods(tuple(f"course{j}" for j in range(m)), caps)
     return Market("bundles", goods, max_bundle_size=k, n_agents=n), rankings

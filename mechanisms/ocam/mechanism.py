@@ -64,7 +64,8 @@ OCAM_PARAMS = (
               "Definition 4 (a), (b)", real_in(0, 1, lo_open=True), "a number in (0, 1)"),
     ParamSpec("solver_max_iter", 5000, "price-search iterations of the ECEEI solver", "",
               lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a positive integer"),
-    ParamSpec("solver_time_limit", 30.0, "seconds allowed to the ECEEI price search", "",
+    ParamSpec("solver_time_limit", math.inf, "seconds allowed to the ECEEI price search; a finite "
+              "limit makes the run depend on machine speed (default: none, the iteration cap rules)", "",
               real_in(0, math.inf, lo_open=True), "a positive number"),
 )
 
@@ -148,7 +149,7 @@ class OCAM(OnlineMechanism):
         self._unseen = RandomBudget([(float(self.params["unseen_budget"]), 1.0)])
         self._phase: dict[int, str] = {}
         self._blocked_at: dict[int, int] = {}
-        self._best_cache: dict[tuple[BundleRanking, int], int] = {}
+        self._best_cache: dict[tuple[BundleRanking, int], tuple[int, float, np.ndarray]] = {}
         self._log_agent: list[int] = []
         self._log_bundle: list[int] = []
         self._log_budget: list[float] = []
@@ -211,35 +212,54 @@ class OCAM(OnlineMechanism):
         }
 
     def _budget_for(self, agent: int, d: BundleRanking) -> tuple[RandomBudget, int]:
+        """Return f(d) and the index of agent's realisation, drawn from ("mechanism", "budget", agent).
+
+        A one-point budget needs no draw (its inverse CDF is constant), so the stream is only
+        opened for types whose random budget has several realisations: same outcome, and the
+        purpose-keyed streams keep every other draw unchanged either way.
+        """
         rb = self._f.get(d, self._unseen)
+        if rb.budgets.size == 1:
+            return rb, 0
         u = float(self.streams.get("mechanism", "budget", agent).random())
         return rb, rb.draw(u)
 
     def _choose(self, d: BundleRanking, rb: RandomBudget, k: int, blocked: int) -> int:
         if blocked:
             return d.best_affordable(self._prices, float(rb.budgets[k]), blocked)
-        # f is a function of the declared type, so (type, realisation) fixes the bundle.
+        return self._choice(d, rb, k)[0]
+
+    def _choice(self, d: BundleRanking, rb: RandomBudget, k: int) -> tuple[int, float, np.ndarray]:
+        """Return (bundle, cost, 0/1 vector) of d's best affordable bundle at realisation k, cached.
+
+        f is a function of the declared type, so (type, realisation) fixes the bundle.
+        """
         key = (d, k)
-        b = self._best_cache.get(key)
-        if b is None:
+        hit = self._best_cache.get(key)
+        if hit is None:
             b = d.best_affordable(self._prices, float(rb.budgets[k]))
-            self._best_cache[key] = b
-        return b
+            x = (b >> np.arange(self._cap.size)) & 1
+            hit = (b, float(self._prices @ x), x)
+            self._best_cache[key] = hit
+        return hit
 
     def _serve_online(self, tick: int, agent: int, d: BundleRanking) -> BundleOutcome:
         blocked = self._blocked_now()
         rb, k = self._budget_for(agent, d)
-        b = self._choose(d, rb, k, blocked)
+        b, cost, x = self._choice(d, rb, k)
         if blocked:
             self._blocked_at[agent] = blocked
-            if b != self._choose(d, rb, k, 0):
+            hb = d.best_affordable(self._prices, float(rb.budgets[k]), blocked)
+            if hb != b:
                 self._hard_affected += 1
-        self._used += (b >> np.arange(self._cap.size)) & 1
+                b, cost = hb, self._cost(hb)
+                x = (hb >> np.arange(self._cap.size)) & 1
+        self._used += x
         self._phase[agent] = "online"
         self._online += 1
         budget = float(rb.budgets[k])
         self._log(agent, b, budget)
-        return BundleOutcome(agent, tick, b, budget, self._cost(b), "online")
+        return BundleOutcome(agent, tick, b, budget, cost, "online")
 
     def _cost(self, b: int) -> float:
         return float(self._prices @ ((b >> np.arange(self._cap.size)) & 1))

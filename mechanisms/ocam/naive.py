@@ -37,7 +37,8 @@ class NaiveRepeatedACEEI(OnlineMechanism):
                       real_in(0, 1, lo_open=True, hi_open=True), "a number in (0, 1)"),
             ParamSpec("solver_tol", 1e-9, "target relative clearing error per batch", "Definition 4",
                       real_in(0, 1, lo_open=True), "a number in (0, 1)"),
-            ParamSpec("solver_time_limit", 10.0, "seconds allowed to each batch's price search", "",
+            ParamSpec("solver_time_limit", math.inf, "seconds allowed to each batch's price search "
+                      "(finite limits make runs machine-dependent)", "",
                       real_in(0, math.inf, lo_open=True), "a positive number"),
         ),
         claims=(),

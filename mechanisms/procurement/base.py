@@ -217,5 +217,8 @@ class ProcurementMechanism(OnlineMechanism):
                               self.params["sviridenko_max"], lambda t: self._posted(streams, t))
 
     def sample_guarantee(self) -> float:
-        """Return the guarantee gamma of the sample solver on this market (worst case over N_1)."""
+        """Return the guarantee gamma of the sample solver on this market (worst case over N_1);
+        NaN for mechanisms without a sample solution (Mechanism 2, Dynkin)."""
+        if "sample_solver" not in self.params:
+            return math.nan
         return solver_guarantee(self.params["sample_solver"], self.n, self.params["sviridenko_max"])

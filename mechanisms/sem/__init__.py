@@ -1,14 +1,16 @@
 """The Sequential Equilibrium Mechanism (SEM paper: Highsmith, "How to Use Prices for Efficient
 Online Matching"), its price-equilibrium solver, and its baselines.
 
-Importing this package registers the online mechanisms ``sem``, ``sd_rtb`` and ``eps``.
+Importing this package registers the online mechanisms ``sem``, ``sd_rtb`` and ``eps``. The
+paper's simulations are in :mod:`mechanisms.sem.experiments`; the property checkers in
+:mod:`mechanisms.checks.lottery`.
 
     >>> from mechanisms.sem import SEMMarket, sample_arrivals
     >>> mk = SEMMarket.stationary(["a", "b"], [1, 1], {"a > o > b": 0.5, "{a,b} > o": 0.5}, horizon=4)
     >>> mk.budgets
     (1.75, 1.5, 1.25, 1.0)
 """
-from .demand import LotteryDemand, demand, full_prices, lottery_demand, rtb_lottery
+from .demand import LotteryDemand, demand, full_prices, lottery_demand, rtb_lottery, rtb_lottery_quad
 from .equilibrium import (EquilibriumProblem, EquilibriumResult, check_equilibrium, clearing_error,
                           extended_probabilistic_serial, solve_equilibrium, solve_ntb, solve_rtb,
                           theorem3_condition)
@@ -21,6 +23,6 @@ __all__ = [
     "EquilibriumProblem", "EquilibriumResult", "LotteryDemand", "PeriodEPS", "PeriodRecord", "SDRTB",
     "SEMMarket", "SEMType", "SequentialEquilibriumMechanism", "Shock", "all_weak_orders", "check_equilibrium",
     "clearing_error", "default_budgets", "demand", "dependent_rounding", "extended_probabilistic_serial",
-    "full_prices", "lottery_demand", "rtb_lottery", "sample_arrivals", "sem_market_of", "solve_equilibrium",
+    "full_prices", "lottery_demand", "rtb_lottery", "rtb_lottery_quad", "sample_arrivals", "sem_market_of", "solve_equilibrium",
     "solve_ntb", "solve_rtb", "theorem3_condition",
 ]

@@ -10,10 +10,17 @@
   max(0, H(u_k) - H(max_{j<k} u_j)). Within that class she buys a cheapest member; when
   several members tie at the minimum price the demand is a correspondence and any split of
   the class's mass over the tied members is allowed (:class:`LotteryDemand`).
-- :func:`rtb_lottery`: L_i(p) under random tie-breaking (Assumption 5) by fixed-draw
-  integration: the common shock c is still integrated exactly (through H's CDF, as above)
-  and the idiosyncratic zeta_x are averaged over K fixed draws; the Monte Carlo standard
-  error of every probability is returned with it.
+- :func:`rtb_lottery_quad`: L_i(p) under random tie-breaking (Assumption 5, zeta_x ~
+  U[-z, z]) by deterministic quadrature (the default): with beta = b - c the agent buys
+  x in class k iff the class minimum Q_k = min_{y in k} (p_y + zeta_y) is attained at x and
+  Q_k <= beta < M_k (M_k the minimum over the better classes), so
+  P(x) = int f_x(v) prod_{y in k, y != x} S_y(v) Phi_k(v) dv with
+  Phi_k(v) = int_v h(b - w) prod_{y better} S_y(w) dw (S_y the survival function of
+  p_y + zeta_y, h the density of c). Both integrals are composite 8-point Gauss-Legendre
+  between the kinks (p_y +- z, the ends of h's support), exact for uniform shocks up to
+  rounding; demand is a continuous function of p (Theorem 3 (ii)).
+- :func:`rtb_lottery`: the same by fixed-draw integration: c integrated exactly, zeta averaged
+  over K fixed draws, with the Monte Carlo standard error of every probability.
 
 Prices ``p`` are arrays over the real objects; the null option o has price 0 (it is never
 scarce, so Definition 1's complementary slackness forces p_o = 0) and receives the same shock.
@@ -121,6 +128,72 @@ def lottery_demand(order: WeakOrder, budget: float, p: Sequence[float] | np.ndar
         if reached >= 1.0:
             break
     return LotteryDemand(tuple(pieces), order.n_objects + 1)
+
+
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
+
+
+def _gl(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on the segments [a_s, b_s]: arrays (segments, 8)."""
+    mid, half = 0.5 * (a + b), 0.5 * (b - a)
+    return mid[:, None] + half[:, None] * _GL_X[None, :], half[:, None] * _GL_W[None, :]
+
+
+def _survival(v: np.ndarray, prices: np.ndarray, z: float) -> np.ndarray:
+    """Product over the options of P(p_y + zeta_y > v), zeta_y ~ U[-z, z] (1 for no options)."""
+    out = np.ones_like(v)
+    for py in prices:
+        out = out * np.clip((py + z - v) / (2 * z), 0.0, 1.0)
+    return out
+
+
+def rtb_lottery_quad(order: WeakOrder, budget: float, p: Sequence[float] | np.ndarray, shock: Shock) -> np.ndarray:
+    """Return L_i(p) under random tie-breaking (Assumption 5) by deterministic quadrature.
+
+    See the module docstring for the formula. Returns the lottery over the options (null
+    last); its sum is 1 up to quadrature rounding.
+    """
+    z = shock.z
+    pf = full_prices(p)
+    lo_w, hi_w = budget - shock.c_upper, budget - shock.c_lower   # where h(b - w) > 0
+    out = np.zeros(order.n_objects + 1)
+    better: list[int] = []
+    for cls in order.classes:
+        pb = pf[better]
+        kinks = np.array([lo_w, hi_w, budget, *(pb - z), *(pb + z)])
+        kinks = np.unique(np.clip(kinks, lo_w, hi_w))
+
+        def phi(w: np.ndarray) -> np.ndarray:
+            return shock.pdf(budget - w) * _survival(w, pb, z)
+
+        if kinks.size >= 2:
+            nw, ww = _gl(kinks[:-1], kinks[1:])
+            seg = (phi(nw) * ww).sum(axis=1)
+            suffix = np.append(np.cumsum(seg[::-1])[::-1], 0.0)   # integral from kink s to the top
+        else:
+            suffix = np.zeros(1)
+
+        def Phi(v: np.ndarray) -> np.ndarray:
+            vv = np.clip(v, lo_w, hi_w)
+            s_idx = np.clip(np.searchsorted(kinks, vv, side="right") - 1, 0, max(kinks.size - 2, 0))
+            end = kinks[np.minimum(s_idx + 1, kinks.size - 1)]
+            nodes, wts = _gl(vv.ravel(), end.ravel())
+            part = (phi(nodes) * wts).sum(axis=1).reshape(vv.shape)
+            return part + suffix[np.minimum(s_idx + 1, suffix.size - 1)]
+
+        members = list(cls)
+        pc = pf[members]
+        outer = np.unique(np.concatenate((pc - z, pc + z, kinks)))
+        for j, x in enumerate(members):
+            a, b = pf[x] - z, pf[x] + z
+            pts = np.unique(np.clip(outer, a, b))
+            if pts.size < 2:
+                continue
+            nv, wv = _gl(pts[:-1], pts[1:])
+            others = np.delete(pc, j)
+            out[x] += float((wv * _survival(nv, others, z) * Phi(nv)).sum() / (2 * z))
+        better.extend(members)
+    return out
 
 
 def rtb_lottery(order: WeakOrder, budget: float, p: Sequence[float] | np.ndarray, shock: Shock,

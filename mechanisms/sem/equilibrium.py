@@ -25,8 +25,8 @@ also solves markets with equal budgets (used by the tests' mutant).
 :func:`~mechanisms.sem.demand.lottery_demand`.
 
 **Random tie-breaking (Assumption 5).** Demand is a continuous function (Theorem 3 (ii));
-:func:`solve_rtb` integrates the idiosyncratic shocks with fixed draws (the common shock
-exactly) and solves the complementarity conditions of Definition 1 by a Fischer-Burmeister
+:func:`solve_rtb` integrates the shocks by deterministic quadrature (or, optionally, the
+idiosyncratic shocks over fixed draws, the common shock exactly) and solves the complementarity conditions of Definition 1 by a Fischer-Burmeister
 root search started from the NTB equilibrium. Its clearing error and integration error are
 reported, as is Theorem 3 (i)'s condition |p_x - p_y| > 2z for positively priced x, y.
 """
@@ -41,7 +41,7 @@ import numpy as np
 
 from ..errors import InvariantError, require
 from ..preferences import WeakOrder
-from .demand import TIE_TOL, full_prices, lottery_demand, rtb_lottery
+from .demand import TIE_TOL, lottery_demand, rtb_lottery, rtb_lottery_quad
 from .flow import bipartite_max_flow
 from .shocks import Shock
 
@@ -106,10 +106,6 @@ class EquilibriumProblem:
         """Budget of each type (b of its period)."""
         return np.asarray(self.level_budgets)[self.offsets]
 
-    @property
-    def horizon_time(self) -> int:
-        """Number of periods in the problem (the process's time runs over [0, this])."""
-        return len(self.level_budgets)
 
 
 @dataclass
@@ -225,6 +221,8 @@ class _Process:
             return beta0  # already tight (another set sold out at this very level)
         if not enough(self.bottom, self.tol):
             return -math.inf
+        if self.pb.shock.kind == "uniform":
+            return self._critical_uniform(A, need + F, beta0)
         lo, hi = self.bottom, beta0          # enough(lo), not enough(hi)
         for _ in range(200):
             mid = 0.5 * (lo + hi)
@@ -235,6 +233,31 @@ class _Process:
             else:
                 hi = mid
         return lo
+
+    def _critical_uniform(self, A: np.ndarray, need: float, beta0: float) -> float:
+        """Exact critical level for uniform H: each W_i is linear between b_i - h and b_i + h.
+
+        Evaluates the total at every kink in (bottom, beta0), finds the first (from above) at
+        which it reaches ``need`` and interpolates linearly on that kink-free segment; on a
+        flat stretch (between periods) this is the highest level, so simultaneous sell-outs
+        get identical levels.
+        """
+        h = self.pb.shock.halfwidth
+        b = self.b[A]
+        kinks = np.concatenate((b - h, b + h))
+        kinks = kinks[(kinks < beta0) & (kinks > self.bottom)]
+        grid = np.unique(np.concatenate(([beta0, self.bottom], kinks)))[::-1]
+        tot = (self.w[A][None, :] * np.clip((b[None, :] - grid[:, None] + h) / (2 * h), 0.0, 1.0)).sum(axis=1)
+        reached = tot >= need - self.tol
+        if not reached.any():
+            return -math.inf
+        k = int(np.argmax(reached))
+        if k == 0:
+            return float(grid[0])
+        hi, lo, fh, fl = grid[k - 1], grid[k], tot[k - 1], tot[k]
+        if fl <= fh:
+            return float(lo)
+        return float(min(max(hi + (need - fh) * (lo - hi) / (fl - fh), lo), hi))
 
     def _groups(self, beta: float, A: np.ndarray | None = None) -> tuple[list[frozenset[int]], np.ndarray, list[list[int]]]:
         """Group the (given or all active non-null) types by current set: (sets, demands, members)."""
@@ -373,28 +396,39 @@ def extended_probabilistic_serial(orders: Sequence[WeakOrder], supply: Sequence[
 # ---------------------------------------------------------------------------------------
 # Random tie-breaking
 # ---------------------------------------------------------------------------------------
-def rtb_demand(problem: EquilibriumProblem, prices: np.ndarray, zeta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return (lotteries, standard errors) of every type under Assumption 5 at ``prices``."""
+def rtb_demand(problem: EquilibriumProblem, prices: np.ndarray,
+               zeta: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return (lotteries, errors) of every type under Assumption 5 at ``prices``.
+
+    With ``zeta`` None: deterministic quadrature (:func:`~mechanisms.sem.demand.rtb_lottery_quad`),
+    errors = |1 - sum of the lottery| per type (a rounding check; the rule is exact for
+    uniform shocks). With fixed draws ``zeta`` (K, m + 1): Monte Carlo standard errors.
+    """
     budgets = problem.budgets
     lots = np.zeros((len(problem.orders), problem.m + 1))
-    ses = np.zeros_like(lots)
+    errs = np.zeros_like(lots)
     for i, order in enumerate(problem.orders):
-        lots[i], ses[i] = rtb_lottery(order, budgets[i], prices, problem.shock, zeta)
-    return lots, ses
+        if zeta is None:
+            lots[i] = rtb_lottery_quad(order, budgets[i], prices, problem.shock)
+            errs[i, -1] = abs(1.0 - lots[i].sum())
+        else:
+            lots[i], errs[i] = rtb_lottery(order, budgets[i], prices, problem.shock, zeta)
+    return lots, errs
 
 
-def solve_rtb(problem: EquilibriumProblem, zeta: np.ndarray, max_nfev: int = 400,
+def solve_rtb(problem: EquilibriumProblem, zeta: np.ndarray | None = None, max_nfev: int = 400,
               gs_sweeps: int = 8) -> EquilibriumResult:
-    """Return an approximate (t)-equilibrium under random tie-breaking (Assumption 5).
+    """Return a (t)-equilibrium under random tie-breaking (Assumption 5).
 
-    ``zeta`` holds K fixed draws of the idiosyncratic shocks, shape (K, m + 1). Definition
-    1's complementarity (p >= 0, s - D(p) >= 0, p_x (s_x - D_x(p)) = 0) is written with the
-    Fischer-Burmeister function and solved by ``scipy.optimize.root`` from the NTB
-    equilibrium of the same fundamentals, then (if the residual exceeds 1e-8) Gauss-Seidel
-    price bisection sweeps. Reports the clearing error (not guaranteed to reach
-    1e-8: fixed-draw demand jumps by mass/K where two members of a class swap order), the
-    integration error (sum over types of mass times the standard error) and Theorem 3 (i)'s
-    condition.
+    Demand is integrated by deterministic quadrature (``zeta`` None, the default: demand is
+    continuous in p, Theorem 3 (ii)) or over K fixed draws ``zeta`` of shape (K, m + 1).
+    Definition 1's complementarity (p >= 0, s - D(p) >= 0, p_x (s_x - D_x(p)) = 0) is written
+    with the Fischer-Burmeister function and solved by ``scipy.optimize.root`` (``hybr``) from
+    the NTB equilibrium of the same fundamentals, then (if the residual exceeds 1e-10)
+    Gauss-Seidel price bisection sweeps; the better point is kept. Reports the clearing error
+    (fixed draws cannot reach 1e-8: their demand jumps by mass/K where two members of a class
+    swap order), the integration error (sum over types of mass times the per-type error of
+    :func:`rtb_demand`) and Theorem 3 (i)'s condition.
     """
     from scipy.optimize import root
 
@@ -416,7 +450,7 @@ def solve_rtb(problem: EquilibriumProblem, zeta: np.ndarray, max_nfev: int = 400
     val = float(np.abs(fb(cand)).max(initial=0.0))
     if val < best:
         best_p, best = cand, val
-    if best > 1e-8:
+    if best > 1e-10:
         # fallback: Gauss-Seidel price bisection (own demand is non-increasing in own price and
         # demand is gross-substitutes, so sweeps converge); keep whichever point is better
         pmax = max(problem.level_budgets) - problem.shock.xi_lower + 1e-9
@@ -424,12 +458,13 @@ def solve_rtb(problem: EquilibriumProblem, zeta: np.ndarray, max_nfev: int = 400
         val = float(np.abs(fb(cand)).max(initial=0.0))
         if val < best:
             best_p, best = cand, val
-    lots, ses = rtb_demand(problem, best_p, zeta)
+    lots, errs = rtb_demand(problem, best_p, zeta)
     err = clearing_error(problem, best_p, lots)
-    integ = float((problem.masses[:, None] * ses).sum(axis=0).max(initial=0.0))
+    integ = float((problem.masses[:, None] * errs).sum(axis=0).max(initial=0.0))
     gap, ok = theorem3_condition(best_p, problem.shock.z)
     return EquilibriumResult(best_p, lots, err, "random", integration_error=integ, theorem3_gap=gap,
-                             theorem3_ok=ok, info={"root_success": bool(sol.success), "ntb_prices": ntb.prices})
+                             theorem3_ok=ok, info={"root_success": bool(sol.success), "ntb_prices": ntb.prices,
+                                                   "integration": "draws" if zeta is not None else "quadrature"})
 
 
 def _gauss_seidel(agg, s: np.ndarray, p0: np.ndarray, pmax: float, sweeps: int, steps: int = 30) -> np.ndarray:
@@ -471,10 +506,12 @@ def theorem3_condition(prices: np.ndarray, z: float) -> tuple[float | None, bool
 
 
 def solve_equilibrium(problem: EquilibriumProblem, zeta: np.ndarray | None = None) -> EquilibriumResult:
-    """Return a (t)-equilibrium: :func:`solve_ntb` under Assumption 4, :func:`solve_rtb` under 5."""
+    """Return a (t)-equilibrium: :func:`solve_ntb` under Assumption 4, :func:`solve_rtb` under 5.
+
+    Under Assumption 5, ``zeta`` None integrates by quadrature, else over the fixed draws.
+    """
     if problem.shock.tie_breaking == "none":
         return solve_ntb(problem)
-    require(zeta is not None, "zeta", zeta, "fixed draws of zeta under random tie-breaking")
     return solve_rtb(problem, zeta)
 
 

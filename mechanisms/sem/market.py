@@ -189,7 +189,8 @@ class SEMMarket:
         ``distribution`` maps weak orders (or their text, e.g. ``"a > o > b"``) to
         probabilities; each order becomes one type per period.
         """
-        dists = [distribution] * int(horizon) if _is_int(horizon) else [distribution]
+        require(_is_int(horizon) and horizon >= 1, "horizon", horizon, "a positive integer T")
+        dists = [distribution] * int(horizon)
         return cls.from_periods(objects, supply, dists, replica=replica, **kw)
 
     @classmethod

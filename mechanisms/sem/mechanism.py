@@ -28,11 +28,14 @@ from ..errors import ConfigError, InvariantError
 from ..preferences import WeakOrder
 from ..protocol import Claim, MechanismSpec, OnlineMechanism, ParamSpec, positive_int, register_mechanism
 from ..reports import ObjectOutcome, Outcome, Report
-from .demand import lottery_demand, rtb_lottery
+from .demand import lottery_demand, rtb_lottery, rtb_lottery_quad
 from .equilibrium import (EquilibriumProblem, EquilibriumResult, extended_probabilistic_serial,
                           solve_equilibrium)
 from .market import SEMMarket, sem_market_of
 from .rounding import dependent_rounding
+
+#: Equilibria of identical fundamentals, shared by runs with ``memoize=True`` (see the ParamSpec).
+_MEMO: dict[tuple, tuple[EquilibriumProblem, dict[WeakOrder, int], EquilibriumResult]] = {}
 
 PAPER = "Highsmith, How to Use Prices for Efficient Online Matching (SEM paper)"
 
@@ -92,10 +95,16 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
         market_kinds=("objects",),
         paper=PAPER,
         params=(
-            ParamSpec("rtb_draws", 256, "fixed draws K of the idiosyncratic shocks zeta_x per period used to "
-                      "integrate lottery demand under random tie-breaking (ignored under no tie-breaking, where "
-                      "demand is integrated exactly)", source="Section 3.3, Assumption 5; Theorem 3 (ii)",
-                      check=positive_int, expected="a positive integer"),
+            ParamSpec("rtb_integration", "quadrature", "how lottery demand is integrated under random "
+                      "tie-breaking: deterministic Gauss-Legendre quadrature (continuous demand) or K fixed draws "
+                      "of zeta per period (ignored under no tie-breaking, where demand is integrated exactly)",
+                      source="Section 3.3, Assumption 5; Theorem 3 (ii)", choices=("quadrature", "draws")),
+            ParamSpec("rtb_draws", 256, "fixed draws K of the idiosyncratic shocks zeta_x per period when "
+                      "rtb_integration = 'draws' (stream ('mechanism', 'shock', tick))",
+                      source="Section 3.3, Assumption 5", check=positive_int, expected="a positive integer"),
+            ParamSpec("memoize", False, "reuse the equilibrium of identical fundamentals (same market, period, "
+                      "declared-type counts and remaining supply) across runs in this process; a pure speed-up "
+                      "for simulations, results are identical (no tie-breaking only)", choices=(False, True)),
         ),
         claims=(
             Claim("greedy", "Section 2.1 (greedy online mechanism); Theorem 5, Claim 6 (ex-post greedy for every n)",
@@ -129,6 +138,7 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
         super().start(streams)
         self._remaining = self.sem.total_supply.copy()
         self._records: dict[int, PeriodRecord] = {}
+        self._closed: set[int] = set()
         self._public: dict[str, Any] = {"remaining": self._remaining.tolist()}
 
     # ---- the period's fundamentals (Section 4.1, step 1) -----------------------------------
@@ -143,7 +153,8 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
         counts = Counter(declared)
         orders, masses, offsets = [], [], []
         type_of = {}
-        for order, c in counts.items():
+        # canonical order of the arrivals' types, so equal fundamentals give equal problems
+        for order, c in sorted(counts.items(), key=lambda kv: kv[0].classes):
             type_of[order] = len(orders)
             orders.append(order)
             masses.append(float(c))
@@ -159,7 +170,7 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
         return pb, type_of
 
     def _zeta(self, tick: int) -> np.ndarray | None:
-        if self.sem.shock.tie_breaking == "none":
+        if self.sem.shock.tie_breaking == "none" or self.params["rtb_integration"] == "quadrature":
             return None
         rng = self.streams.get("mechanism", "shock", tick)
         return self.sem.shock.sample_zeta(rng, (int(self.params["rtb_draws"]), self.sem.m + 1))
@@ -170,11 +181,24 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
         if not reports:
             return []
         if tick + 1 > self.sem.horizon or not np.any(self._remaining > 0):
+            self._closed.add(tick)  # Section 4.1, step 3: the mechanism has terminated
             return _null_outcomes(tick, reports, m)
         declared = [r.declared for r in reports]
-        pb, type_of = self.problem_for(tick, declared)
         zeta = self._zeta(tick)
-        res = solve_equilibrium(pb, zeta)
+        key = None
+        if self.params["memoize"] and self.sem.shock.tie_breaking == "none":
+            key = (self.sem, self.period_budgets(), tick, frozenset(Counter(declared).items()),
+                   self._remaining.tobytes())
+        hit = _MEMO.get(key) if key is not None else None
+        if hit is None:
+            pb, type_of = self.problem_for(tick, declared)
+            res = solve_equilibrium(pb, zeta)
+            if key is not None:
+                if len(_MEMO) > 200_000:
+                    _MEMO.clear()
+                _MEMO[key] = (pb, type_of, res)
+        else:
+            pb, type_of, res = hit
         before = self._remaining.copy()
         lots = np.array([res.lotteries[type_of[d]] for d in declared])
         outs = _round_and_record(tick, reports, lots, self._remaining,
@@ -192,16 +216,23 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
         other gets a selection of its lottery demand L(p^t) at the period's prices (ties split
         equally, null taking a tie it belongs to; fixed draws under RTB). This holds prices
         fixed: it neglects the deviator's own 1/n weight in the empirical distribution (which
-        moves prices and the split of ties); full replays are exact.
+        moves prices and the split of ties); full replays are exact. After SEM has terminated
+        (horizon passed or supply exhausted) every report gets the null option.
         """
         rec = self._records.get(tick)
+        if rec is None and tick in self._closed:
+            out = np.zeros(self.sem.m + 1)
+            out[-1] = 1.0
+            return out
         if rec is None:
             raise ConfigError("tick", tick, f"a tick SEM solved an equilibrium at ({sorted(self._records)})")
         if declared in rec.type_of:
             return rec.result.lotteries[rec.type_of[declared]].copy()
         b = rec.problem.level_budgets[0]
-        if rec.zeta is None:
+        if self.sem.shock.tie_breaking == "none":
             return lottery_demand(declared, b, rec.result.prices, self.sem.shock).selection()
+        if rec.zeta is None:
+            return rtb_lottery_quad(declared, b, rec.result.prices, self.sem.shock)
         return rtb_lottery(declared, b, rec.result.prices, self.sem.shock, rec.zeta)[0]
 
     def records(self) -> dict[int, PeriodRecord]:
@@ -230,7 +261,8 @@ class SDRTB(SerialDictatorship):
 
     Each period the arrivals are put in a uniformly random order (stream
     ``("mechanism", "order", tick)``) and, in turn, each gets a uniformly random object among
-    her most preferred available ones (stream ``("mechanism", "tie", agent)``).
+    her most preferred available ones (the k-th arrival of the tick uses the k-th uniform of
+    the stream ``("mechanism", "tie", tick)``).
     """
 
     spec = MechanismSpec(
@@ -247,6 +279,26 @@ class SDRTB(SerialDictatorship):
         claims=(Claim("strategyproof", "SD: an agent's choice set is independent of its report"),
                 Claim("greedy", "Section 2.1: every agent gets a most preferred available object")),
     )
+
+    def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
+        # one uniform per arrival slot from ("mechanism", "tie", tick) instead of one stream per
+        # agent: creating a generator per agent dominated the run time, and a slot's draw still
+        # does not depend on anyone's report (common random numbers are kept)
+        _check_reports(reports, self.market.goods.m)
+        order = list(range(len(reports)))
+        if len(reports) > 1:
+            order = list(self.streams.get("mechanism", "order", tick).permutation(len(reports)))
+        ties = self.streams.get("mechanism", "tie", tick).random(len(reports))
+        rem = self._remaining
+        outs: list[Outcome | None] = [None] * len(reports)
+        for k in order:
+            r = reports[k]
+            best = r.declared.best_available(rem >= 1 - 1e-12)
+            x = best[min(int(ties[k] * len(best)), len(best) - 1)]
+            if x != r.declared.null:
+                rem[x] -= 1
+            outs[k] = ObjectOutcome(r.agent, tick, int(x))
+        return outs  # type: ignore[return-value]
 
 
 @register_mechanism

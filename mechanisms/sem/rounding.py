@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvariantError, require
+from ..errors import ConfigError, InvariantError, require
 
 #: Entries within this distance of 0 or 1 are integral.
 ROUND_EPS = 1e-12
@@ -24,69 +24,60 @@ def dependent_rounding(frac: np.ndarray, rng: np.random.Generator) -> np.ndarray
     """Return a 0/1 matrix with E[result] = ``frac`` and each row summing to 1.
 
     ``frac`` is (agents, options) with rows summing to 1 (lotteries). Column sums of the
-    result lie in {floor, ceil} of the fractional column sums (degree preservation).
+    result lie in {floor, ceil} of the fractional column sums (degree preservation). One
+    uniform draw of ``rng`` per rounding step.
     """
-    X = np.array(frac, dtype=np.float64, copy=True)
-    require(X.ndim == 2, "frac", X.shape, "a 2-d matrix of lotteries")
-    require(bool(np.all(X >= -ROUND_EPS)) and bool(np.allclose(X.sum(axis=1), 1.0, atol=1e-9)), "frac",
-            X.round(6).tolist(), "rows of non-negative probabilities summing to 1")
-    X[X < ROUND_EPS] = 0.0
-    X[X > 1 - ROUND_EPS] = 1.0
-    n, k = X.shape
+    F = np.asarray(frac, dtype=np.float64)
+    require(F.ndim == 2, "frac", F.shape, "a 2-d matrix of lotteries")
+    if F.min(initial=0.0) < -ROUND_EPS or np.abs(F.sum(axis=1) - 1.0).max(initial=0.0) > 1e-9:
+        raise ConfigError("frac", F.round(6).tolist(), "rows of non-negative probabilities summing to 1")
+    n, k = F.shape
+    X = [[0.0 if v < ROUND_EPS else (1.0 if v > 1 - ROUND_EPS else float(v)) for v in row] for row in F]
+    # adjacency of the fractional edges: vertices 0..n-1 are agents, n..n+k-1 options
+    adj: list[set[int]] = [set() for _ in range(n + k)]
+    for r in range(n):
+        for c in range(k):
+            if 0.0 < X[r][c] < 1.0:
+                adj[r].add(n + c)
+                adj[n + c].add(r)
+
     while True:
-        fr = (X > ROUND_EPS) & (X < 1 - ROUND_EPS)
-        if not fr.any():
-            break
-        # vertices: rows 0..n-1, columns n..n+k-1; start at a column with one fractional edge if any
-        col_deg = fr.sum(axis=0)
-        ends = np.flatnonzero(col_deg == 1)
-        if ends.size:
-            start = ("c", int(ends[0]))
-        else:
-            r0, c0 = np.argwhere(fr)[0]
-            start = ("r", int(r0))
-        path_v = [start]
-        path_e: list[tuple[int, int]] = []
-        seen = {start: 0}
-        cycle = None
-        while True:
-            kind, v = path_v[-1]
-            last = path_e[-1] if path_e else None
-            if kind == "r":
-                opts = [(v, int(c)) for c in np.flatnonzero(fr[v])]
-            else:
-                opts = [(int(r), v) for r in np.flatnonzero(fr[:, v])]
-            opts = [e for e in opts if e != last]
-            if not opts:
-                break  # maximal path ends here
-            e = opts[0]
-            nxt = ("c", e[1]) if kind == "r" else ("r", e[0])
-            path_e.append(e)
-            if nxt in seen:
-                cycle = seen[nxt]
+        start = next((v for v in range(n, n + k) if len(adj[v]) == 1), -1)
+        if start < 0:
+            start = next((v for v in range(n) if adj[v]), -1)
+            if start < 0:
                 break
-            seen[nxt] = len(path_v)
-            path_v.append(nxt)
-        edges = path_e[cycle:] if cycle is not None else path_e
-        m1 = edges[0::2]
-        m2 = edges[1::2]
-        a1 = np.array([X[e] for e in m1])
-        a2 = np.array([X[e] for e in m2]) if m2 else np.zeros(0)
-        alpha = min((1 - a1).min(initial=np.inf), a2.min(initial=np.inf))
-        beta = min(a1.min(initial=np.inf), (1 - a2).min(initial=np.inf))
-        if rng.random() < beta / (alpha + beta):
-            for e in m1:
-                X[e] += alpha
-            for e in m2:
-                X[e] -= alpha
-        else:
-            for e in m1:
-                X[e] -= beta
-            for e in m2:
-                X[e] += beta
-        X[X < ROUND_EPS] = 0.0
-        X[X > 1 - ROUND_EPS] = 1.0
-    out = np.rint(X).astype(np.int64)
+        # walk along fractional edges until a vertex repeats (cycle) or the path cannot go on;
+        # an edge is stored as (row, column) (rows are the vertices below n)
+        pos = {start: 0}
+        prev, u = -1, start
+        edges: list[tuple[int, int]] = []
+        while True:
+            nxt = next((v for v in adj[u] if v != prev), -1)
+            if nxt < 0:
+                break
+            edges.append((u, nxt - n) if u < n else (nxt, u - n))
+            if nxt in pos:
+                edges = edges[pos[nxt]:]
+                break
+            pos[nxt] = len(pos)
+            prev, u = u, nxt
+        vals = [X[r][c] for r, c in edges]
+        v1, v2 = vals[0::2], vals[1::2]
+        alpha = min(1.0 - max(v1), min(v2) if v2 else np.inf)
+        beta = min(min(v1), 1.0 - max(v2) if v2 else np.inf)
+        shift = alpha if rng.random() < beta / (alpha + beta) else -beta
+        for j, (r, c) in enumerate(edges):
+            val = vals[j] + (shift if j % 2 == 0 else -shift)
+            if val < ROUND_EPS:
+                val = 0.0
+            elif val > 1 - ROUND_EPS:
+                val = 1.0
+            X[r][c] = val
+            if val == 0.0 or val == 1.0:
+                adj[r].discard(n + c)
+                adj[n + c].discard(r)
+    out = np.rint(np.array(X)).astype(np.int64)
     if not np.all(out.sum(axis=1) == 1):
         raise InvariantError(f"dependent rounding left rows {out.sum(axis=1).tolist()} (each must get one option)")
     return out

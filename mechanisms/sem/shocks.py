@@ -104,6 +104,20 @@ class Shock:
             out = np.clip(out, 0.0, 1.0)
         return float(out) if np.ndim(out) == 0 else out
 
+    def pdf(self, x: float | np.ndarray) -> np.ndarray:
+        """Return the density h(x) of the common shock c (0 outside the support)."""
+        h = self.halfwidth
+        x = np.asarray(x, dtype=np.float64)
+        inside = (x >= -h) & (x <= h)
+        if self.kind == "uniform":
+            out = np.where(inside, 1.0 / (2 * h), 0.0)
+        elif self.kind == "triangular":
+            out = np.where(inside, (h - np.abs(x)) / (h * h), 0.0)
+        else:
+            from scipy.stats import truncnorm
+            out = np.where(inside, truncnorm.pdf(np.clip(x, -h, h), -2.0, 2.0, scale=h / 2), 0.0)
+        return out
+
     def ppf(self, q: float) -> float:
         """Return H^{-1}(q) for q in [0, 1] (the c at which the CDF reaches q)."""
         q = min(max(float(q), 0.0), 1.0)

@@ -7,7 +7,7 @@ from abm.audit import (AuditOptions, Deviation, Replayer, audit, build_mechanism
                        load_counterexample, replay_counterexample)
 from mechanisms import BundleRanking, Claim
 from abm.audit.search import adjacent_swaps, coalitions_of, truncations
-from conftest import contested_bundles
+from audit_helpers import contested_bundles
 
 
 def _devs(types):
@@ -98,3 +98,20 @@ def test_gsp1_reports_the_weak_escape():
     lost = check_deviation(rp, Deviation({0: types[0], 2: BundleRanking(t2.m, t2.bundles[:1])}, "pair"), types,
                            claim, AuditOptions(support_draws=1))
     assert lost.results["gsp1"].condition == "i"
+
+
+def test_best_response_search_finds_the_mutant_and_nothing_on_sd():
+    import numpy as np
+
+    from abm.audit.search import best_responses
+
+    market, types, sched = contested_bundles(top=None)
+    found = {}
+    for name in ("sd", "mutant_sd_truncation_bonus"):
+        rp = Replayer(lambda: build_mechanism(name, market), sched, 7, types)
+        found[name] = list(best_responses(rp, types, [1, 2, 4], budget=60, rng=np.random.default_rng(0)))
+    assert found["sd"] == []
+    assert found["mutant_sd_truncation_bonus"] and all(d.label.startswith("search:") for d in found["mutant_sd_truncation_bonus"])
+    rep = audit(lambda: build_mechanism("mutant_sd_truncation_bonus", market), sched, types, 7,
+                found["mutant_sd_truncation_bonus"], claims=["strategyproof"])
+    assert rep.violations("strategyproof") == len(found["mutant_sd_truncation_bonus"])

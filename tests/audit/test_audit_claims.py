@@ -4,7 +4,7 @@ import pytest
 
 from abm.audit import AuditOptions, Deviation, Replayer, audit
 from abm.audit.search import bid_changes, same_period_misreports, truncations
-from conftest import (ToyLottery, ToyOverspend, ToyPayBid, ToyPostedPrice, ToyUnderpay, lottery_setup,
+from audit_helpers import (ToyLottery, ToyOverspend, ToyPayBid, ToyPostedPrice, ToyUnderpay, lottery_setup,
                       procurement_setup)
 from mechanisms import WeakOrder
 

@@ -56,8 +56,10 @@ def test_ef1_on_ocam_run_and_mutant():
                 return RandomBudget([(0.4, 1.0)]), 0
             return rb, k
 
-        def _choose(self, d, rb, k, blocked):
-            return 0 if rb.budgets[k] < 0.5 else super()._choose(d, rb, k, blocked)
+        def _choice(self, d, rb, k):
+            if rb.budgets[k] < 0.5:
+                return 0, 0.0, np.zeros(self._cap.size, dtype=np.int64)
+            return super()._choice(d, rb, k)
 
     bad = run_schedule(lambda: Unequal(mk, eps_n=0.4, eps_f=0.4), sched, 1)
     bl = bad.mechanism.allocation()
@@ -126,8 +128,9 @@ def test_daceei_mutant_mechanism_ignoring_prices_fails_i():
     class Greedy(OCAM):
         """Mutant: online agents take their top bundle regardless of price."""
 
-        def _choose(self, d, rb, k, blocked):
-            return d.bundles[0]
+        def _choice(self, d, rb, k):
+            b = d.bundles[0]
+            return b, 0.0, (b >> np.arange(self._cap.size)) & 1
 
     run = run_schedule(lambda: Greedy(mk, eps_n=0.4, eps_f=0.4), sched, 1)
     al = run.mechanism.allocation()
@@ -163,3 +166,21 @@ def test_pareto_on_ocam_post_sample_agents_and_mutant():
     # mutant: reverse the allocation among post-sample agents -> someone is made worse, a trade fixes it
     rev = al["bundles"][post][::-1].tolist()
     assert not check_pareto(rev, [rs[i] for i in post]).ok
+
+
+def test_checkers_reject_bad_input():
+    from mechanisms import ConfigError
+    b, bud, r, p, c = _simple()
+    with pytest.raises(ConfigError) as e:
+        check_daceei(b, bud[:2], r, p, c, eps_b=0.1, eps_n=0.25, eps_f=0.1)
+    assert e.value.field == "budgets/rankings"
+    with pytest.raises(ConfigError) as e:
+        check_daceei(b, bud, r, p, c, eps_b=0.1, eps_n=0.0, eps_f=0.1)
+    assert e.value.field == "eps_n"
+    with pytest.raises(ConfigError) as e:
+        check_daceei(b, bud, r, [-1.0], c, eps_b=0.1, eps_n=0.5, eps_f=0.1)
+    assert e.value.field == "prices"
+    r1 = BundleRanking(2, (0b01, 0b10))
+    with pytest.raises(ConfigError) as e:
+        check_pareto([0b01], [r1], supply=[-1, 1])
+    assert e.value.field == "supply"

@@ -108,10 +108,10 @@ def test_brute_force_tiny_market_agrees():
     econ = {r1: 2, r2: 3, r3: 1}
     cap = np.array([3.0, 2.0])
     table = TypeTable(list(econ), list(econ.values()))
-    grid = np.linspace(0, 1.1, 45)  # step 0.025
-    found = [(a, b) for a, b in itertools.product(grid, grid)
-             if clearing_lp(table, np.array([a, b]), cap, 0.9).error <= 1e-9]
-    assert found, "brute force found no ECEEI on the grid"
+    grid = np.linspace(1.1, 0, 45)  # step 0.025, scanned from high prices down; stop at the first hit
+    found = next(((a, b) for a, b in itertools.product(grid, grid)
+                  if clearing_lp(table, np.array([a, b]), cap, 0.9).error <= 1e-9), None)
+    assert found is not None, "brute force found no ECEEI on the grid"
     cert = solve_eceei(econ, cap, 0.1)
     assert cert.converged and verify_eceei(cert).ok
 
@@ -209,3 +209,13 @@ def test_assumption2_formula():
     want = 70 * (tau * np.log(es * n) + np.log(m) + np.sqrt(n) * np.log(n)) / (es * ef ** 2)
     assert assumption2_capacity(n, m, tau, en, ef) == pytest.approx(want)
     assert assumption2_capacity(n, m, tau, en, ef, with_sqrt=False) < want
+
+
+def test_nonconvergence_is_reported_not_hidden(agh):
+    goods, ranks = agh
+    with pytest.warns(RuntimeWarning, match="clearing error"):
+        cert = solve_eceei(ranks, goods.capacity.astype(float), 0.02, max_iter=2)
+    assert not cert.converged and cert.error > 1e-9
+    chk = verify_eceei(cert)
+    assert not chk.ok and chk.clearing_error == pytest.approx(cert.error, abs=1e-12)
+    assert chk.budgets_in_range and chk.optimal  # the best certificate found is still well formed

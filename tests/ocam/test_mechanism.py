@@ -231,3 +231,13 @@ def test_naive_baseline_records_per_batch_and_cumulative_excess():
         assert 0.98 - 1e-12 <= o.budget <= 1
     with pytest.raises(ConfigError):
         make_mechanism("naive_aceei", Market("bundles", Goods.uniform(2, 3)), {})
+
+
+def test_public_labels_match_lookups(market):
+    mk, rs = market
+    r = run(mk, rs)
+    mech, pub = r.mechanism, r.public[-1]
+    for ty in mech.certificate.types:
+        lab = mech.label_of(ty)
+        assert pub["budgets"][lab] == mech.budget_of(ty)
+    assert pub["clearing_error"] == mech.certificate.error <= 1e-9

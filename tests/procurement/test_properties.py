@@ -18,7 +18,8 @@ from mechanisms.procurement.run import arrival_order
 
 FAMILIES = ["additive", "coverage", "budget_additive", "facility_location", "cut", "coverage_minus_cost"]
 # parameter settings that force each branch (coins in [0, 1): p = 1 always, p = 0 never)
-BRANCHES = [{}, {"tau": 1.0, "p": 1.0}, {"tau": 1.0, "p": 0.0}, {"tau": 0.0, "q": 0.0}]
+BRANCHES = [{}, {"tau": 1.0, "p": 1.0}, {"tau": 1.0, "p": 0.0}, {"tau": 0.0, "q": 0.0},
+            {"tau": 0.0, "q": 0.0, "route": "random", "sample_solver": "greedy_singleton"}]
 
 
 def _params(name: str, branch: dict) -> dict:

@@ -13,7 +13,7 @@ from mechanisms.errors import ConfigError
 from mechanisms.preferences import BundleRanking, Cost
 from mechanisms.rng import Streams
 from strategies import (COALITION_GRAPHS, COALITION_STRATEGIES, Coalition, CoalitionStrategy, PublicInfo,
-                        build_graph, coalition_gain, draw_coalitions, parse_coalition_strategy,
+                        build_graph, coalition_gain, draw_coalitions, make_graph, parse_coalition_strategy,
                         register_coalition_strategy)
 from strategies.orders import same_space
 
@@ -45,33 +45,58 @@ def test_graph_registry_and_errors(tmp_path):
     f.write_text("10 11\n11 12\n12 99\n20 21\n")
     g = build_graph("graph_file", AGENTS, rng, path=str(f))
     assert sorted(g.nodes) == AGENTS and sorted(g.edges) == [(10, 11), (11, 12), (20, 21)]
-    assert draw_coalitions(g, "components", rng) == [(10, 11, 12), (20, 21)]
+    assert draw_coalitions(g, rng=rng, method="components") == [(10, 11, 12), (20, 21)]
+    assert draw_coalitions(g, rng=rng) == [(10, 11, 12), (20, 21)]  # auto without size: components
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.integers(0, 10_000), st.sampled_from(["components", "communities", "cliques"]), st.integers(2, 4))
-def test_drawn_coalitions_are_disjoint_groups_of_the_graph(seed, method, size):
-    rng = np.random.default_rng(seed)
-    g = build_graph("erdos_renyi", AGENTS, rng, p=0.15)
-    cs = draw_coalitions(g, method, rng, size=size)
+@given(st.integers(0, 10_000), st.sampled_from(["connected", "components", "communities", "cliques"]),
+       st.integers(2, 4), st.sets(st.sampled_from(AGENTS), max_size=8))
+def test_drawn_coalitions_are_disjoint_groups_of_the_graph(seed, method, size, exclude):
+    g = build_graph("erdos_renyi", AGENTS, np.random.default_rng(seed), p=0.15)
+    cs = draw_coalitions(g, size, None, np.random.default_rng(seed), method=method, exclude=exclude)
     members = [a for c in cs for a in c]
-    assert len(members) == len(set(members)) and set(members) <= set(AGENTS)
+    assert len(members) == len(set(members)) and set(members) <= set(AGENTS) - exclude
     for c in cs:
-        assert 2 <= len(c) and (len(c) <= size)
+        assert 2 <= len(c) <= size
+        if method in ("cliques", "connected"):
+            assert len(c) == size and nx.is_connected(g.subgraph(c))
         if method == "cliques":
-            assert len(c) == size and all(g.has_edge(u, v) for u in c for v in c if u < v)
-        if method == "components":
-            assert nx.is_connected(g.subgraph(c)) or size < len(nx.node_connected_component(g, c[0]))
+            assert all(g.has_edge(u, v) for u in c for v in c if u < v)
+    assert draw_coalitions(g, size, None, np.random.default_rng(seed), method=method, exclude=exclude) == cs
+
+
+def test_model_style_call_and_graph_specs():
+    # abm.coalitions calls make_graph(spec, n, rng, field=...) and draw_coalitions(graph, size, count, rng, exclude=...)
+    g = make_graph("small_world:k=4,p=0.1", 30, np.random.default_rng(1), field="coalitions[0].graph")
+    assert sorted(g.nodes) == list(range(30))
+    first = draw_coalitions(g, 3, 2, np.random.default_rng(2))
+    second = draw_coalitions(g, 3, 2, np.random.default_rng(3), exclude={a for c in first for a in c})
+    assert len(first) == len(second) == 2 and not {a for c in first for a in c} & {a for c in second for a in c}
+    assert all(len(c) == 3 and nx.is_connected(g.subgraph(c)) for c in first + second)
+    assert sorted(make_graph({"name": "cliques", "size": 5}, range(5, 15), np.random.default_rng(0)).nodes) == \
+        list(range(5, 15))
+    with pytest.raises(ConfigError) as e:
+        make_graph("erdos_renyi:p=2", 10, np.random.default_rng(0), field="coalitions[0].graph")
+    assert e.value.field == "coalitions[0].graph.p"
+    with pytest.raises(ConfigError):
+        make_graph("erdos_renyi:p", 10, np.random.default_rng(0))
+    with pytest.raises(ConfigError):
+        draw_coalitions(g, None, None, np.random.default_rng(0), method="cliques")
 
 
 def test_sbm_communities_are_its_blocks_and_cliques_graph_gives_cliques():
     rng = np.random.default_rng(3)
     g = build_graph("sbm", AGENTS, rng, sizes=[10, 10, 10], p_in=0.9, p_out=0.0)
-    assert draw_coalitions(g, "communities", rng) == [tuple(AGENTS[:10]), tuple(AGENTS[10:20]), tuple(AGENTS[20:])]
+    blocks = [tuple(AGENTS[:10]), tuple(AGENTS[10:20]), tuple(AGENTS[20:])]
+    assert draw_coalitions(g, rng=rng, method="communities") == blocks
+    assert draw_coalitions(g, rng=rng) == blocks  # auto on an SBM: its communities
+    assert all(set(c) <= set(b) for c in draw_coalitions(g, 4, None, rng) for b in blocks if c[0] in b)
     g = build_graph("cliques", AGENTS, rng, size=3)
-    cs = draw_coalitions(g, "components", rng)
+    cs = draw_coalitions(g, rng=rng, method="components")
     assert len(cs) == 10 and all(len(c) == 3 for c in cs)
-    assert len(draw_coalitions(g, "components", rng, max_coalitions=4)) == 4
+    assert sorted(draw_coalitions(g, 3, None, rng)) == sorted(cs)  # connected groups of 3 = the cliques
+    assert len(draw_coalitions(g, rng=rng, count=4)) == 4
 
 
 # ---- coalition strategies ----------------------------------------------------------------
@@ -210,3 +235,34 @@ def test_registering_a_new_coalition_strategy():
 
     assert parse_coalition_strategy("truthful_group_test").reports({1: Cost(1.0)}, PublicInfo(PROCUREMENT_MARKET, 0),
                                                                    None) == {1: Cost(1.0)}
+
+
+def test_sample_collusion_on_ocam_keeps_the_members_sd_bundles():
+    """Run OCAM online (as the model does): members report at arrival with the public info then."""
+    from mechanisms.ocam.markets import random_market
+    from mechanisms.protocol import checked_step
+
+    rng = np.random.default_rng(8)
+    market, types = random_market(40, 5, 2, rng, n_types=6, top=None, capacity=40)
+    members = {a: types[a] for a in (0, 3, 5, 30, 35)}  # three in the sample (10 agents), two after
+    strat = parse_coalition_strategy("sample_collusion")
+
+    def run(collude: bool):
+        mech = make_mechanism("ocam", market, {"eps_n": 1.0, "eps_f": 1.0})
+        streams = Streams(9)
+        mech.start(streams)
+        outs, phases = {}, {}
+        for t, a in enumerate(range(40)):
+            info = PublicInfo(market, t, mech.public())
+            declared = types[a]
+            if collude and a in members:
+                declared = Coalition(members, strat).report_for(a, info, streams)
+                phases[a] = info.public["phase"]
+            outs.update({o.agent: o for o in checked_step(mech, t, [Report(a, declared)])})
+        return outs, phases, mech
+
+    truth, _, _ = run(False)
+    dev, phases, mech = run(True)
+    assert mech.sample_size == 10 and [phases[a] for a in sorted(members)] == ["sample"] * 3 + ["online"] * 2
+    for a in (0, 3, 5):  # sample members declared only their SD bundle, and SD still gave it to them
+        assert dev[a].bundle == truth[a].bundle != 0

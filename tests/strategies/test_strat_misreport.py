@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strat_helpers import (BUNDLE_MARKET, GOODS, OBJECT_MARKET, PROCUREMENT_MARKET, bundle_rankings, costs,
+from strat_helpers import (BUNDLE_MARKET, OBJECT_MARKET, PROCUREMENT_MARKET, bundle_rankings, costs,
                            weak_orders)
 
 import strategies  # noqa: F401  (registers every strategy)

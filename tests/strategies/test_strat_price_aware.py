@@ -102,3 +102,27 @@ def test_cost_misreports():
     assert bid("withhold", PublicInfo(Market("procurement"), 0, {})) == 1e12
     n1, n2 = bid("noise"), bid("noise")
     assert n1 == n2 != 2.0  # same stream, same draw; the noise moves the bid
+
+
+def test_cheaper_object_reads_sem_period_prices():
+    from mechanisms.sem.market import SEMMarket, sample_arrivals
+
+    sm = SEMMarket.stationary(["a", "b"], [1, 1], {"a > o > b": 0.5, "{a,b} > o": 0.5}, horizon=4, replica=2)
+    market = sm.market()
+    arrivals = sample_arrivals(sm, 2, np.random.default_rng(0))
+    sched, i = [], 0
+    for tick in arrivals:
+        sched.append([Report(i + k, w) for k, w in enumerate(tick)])
+        i += len(tick)
+    run = run_schedule(lambda: make_mechanism("sem", market), sched, seed=1)
+    w = WeakOrder.parse("{a,b} > o", ["a", "b"])
+    s = parse_strategy("cheaper_object")
+    for pub in run.public:
+        rep = s.report(w, PublicInfo(market, pub["tick"] + 1, pub), RNG)
+        p = pub["prices"]
+        if p[0] == p[1]:
+            assert rep == w  # equal prices: nothing to prefer
+        else:
+            cheaper = int(np.argmin(p)) if min(pub["remaining"]) >= 1 or max(pub["remaining"]) < 1 else \
+                int(np.argmax(pub["remaining"]))
+            assert rep.classes[0] == (cheaper,) and rep.acceptable == (cheaper, 1 - cheaper)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mechanisms import (BundleOutcome, BundleRanking, Cost, Goods, HireOutcome, Market, MechanismSpec,
-                        ObjectOutcome, OnlineMechanism, Report, WeakOrder, make_mechanism, run_schedule)
+                        OnlineMechanism, Report, WeakOrder, make_mechanism, run_schedule)
 from mechanisms.baselines import pick_bundle
 from mechanisms.errors import ConfigError
 from strategies.search import (best_response, coalition_best_response, cost_search, exhaustive_search,
@@ -223,3 +223,95 @@ def test_budget_and_input_errors():
         best_response(0, BundleRanking.from_scores(np.linspace(2, 1, 6), 2), lambda r: 0.0, budget=10)  # no rng
     with pytest.raises(ConfigError):
         local_search(0, Cost(1.0), lambda r: 0.0, budget=10, rng=np.random.default_rng(0))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 60), st.sampled_from(["bundles", "objects"]))
+def test_search_bookkeeping_on_arbitrary_gain_functions(seed, budget, kind):
+    """The result is the best evaluated report, each distinct report is evaluated once, within budget."""
+    true = (BundleRanking.from_scores(np.linspace(3, 1, 5), 2) if kind == "bundles"
+            else WeakOrder.strict([0, 1, 2, 3], 4))
+    seen = {}
+
+    def evaluate(reports):
+        r = reports[0]
+        assert r != true and r not in seen  # the truth is never evaluated; the cache answers repeats
+        seen[r] = float(np.random.default_rng([seed, hash(r) % 2**32]).normal())
+        return seen[r]
+
+    res = local_search(0, true, evaluate, budget, rng=np.random.default_rng(seed))
+    assert res.replays == len(seen) <= budget
+    best = max(seen.values(), default=0.0)
+    if best > 1e-9:
+        assert res.found and res.gain == best and seen[res.best[0]] == best
+    else:
+        assert not res.found and res.gain == 0.0
+
+
+def test_search_on_the_ocam_incremental_path_agrees_with_full_replays():
+    from mechanisms.ocam.markets import random_market
+
+    rng = np.random.default_rng(4)
+    market, types = random_market(40, 5, 2, rng, n_types=5, top=None)
+    sched = [[Report(i, t)] for i, t in enumerate(types)]
+    factory = lambda: make_mechanism("ocam", market, {"eps_n": 1.0, "eps_f": 1.0})  # noqa: E731
+    run = run_schedule(factory, sched, seed=5)
+    mech, agent = run.mechanism, 39
+    true, tick, x0 = types[agent], run.tick_of(agent), run.outcomes[agent].bundle
+
+    def incremental(reports):
+        return float(true.rank(x0) - true.rank(mech.unilateral_outcome(Report(agent, reports[agent]), tick).bundle))
+
+    res = best_response(agent, true, incremental, budget=300, rng=np.random.default_rng(0))
+    assert res.replays <= 300
+    full = run_schedule(factory, sched, seed=5, deviations=res.best or {}).outcomes[agent].bundle
+    assert float(true.rank(x0) - true.rank(full)) == res.gain
+
+
+def test_local_search_stops_when_a_small_space_is_exhausted():
+    me = BundleRanking(4, (1, 2))  # 5 reports in all, the truth included
+    res = local_search(0, me, lambda r: 0.0, budget=10**9, rng=np.random.default_rng(0))
+    assert res.replays <= report_space_size(me) - 1 and not res.found
+    res = local_search(0, me, lambda r: -1.0, budget=10**9, rng=np.random.default_rng(0), restarts=0)
+    assert res.replays >= 1 and not res.found
+
+
+def test_inadmissible_reports_are_never_deviations_but_setup_errors_propagate():
+    def evaluate(reports):
+        bid = reports[0].value
+        if bid > 2.0:
+            raise ConfigError("report[0].bid", bid, "a declared cost in [0, B=2] (Section 2)")
+        return bid - 1.0 if bid <= 1.5 else -1.0
+
+    res = cost_search(0, Cost(1.0), evaluate, budget=100, hi=4.0)
+    assert res.found and res.best[0].value <= 1.5 and res.gain == pytest.approx(0.5, abs=1e-6)
+
+    def broken(reports):
+        raise ConfigError("report.agent", 0, "a post-sample agent")
+
+    with pytest.raises(ConfigError):
+        cost_search(0, Cost(1.0), broken, budget=10)
+
+
+def test_cost_search_finds_nothing_against_posted_price_procurement():
+    """Mechanism 2 is universally truthful (procurement Lemma 1): no bid beats the true cost."""
+    from mechanisms.procurement.market import procurement_market
+    from mechanisms.procurement.valuations import Additive
+
+    rng = np.random.default_rng(3)
+    n, B = 12, 5.0
+    costs = rng.uniform(0.1, 1.5, n)
+    market = procurement_market(Additive(rng.random(n) + 0.5), B, prediction=4.0)
+    sched = [[Report(i, Cost(float(c)))] for i, c in enumerate(costs)]
+    run = run_schedule(lambda: make_mechanism("bf_mech2", market), sched, seed=4)
+    mech = run.mechanism
+    u = lambda o, c: o.payment - c if o.hired else 0.0  # noqa: E731
+    for agent in range(n):
+        c = float(costs[agent])
+        tick = run.tick_of(agent)
+
+        def evaluate(reports, agent=agent, c=c, tick=tick):
+            return u(mech.unilateral_outcome(Report(agent, reports[agent]), tick), c) - u(run.outcomes[agent], c)
+
+        res = cost_search(agent, Cost(c), evaluate, budget=80, hi=B)
+        assert not res.found, (agent, res.best, res.gain)

@@ -1,0 +1,267 @@
+"""The cell function: run one (grid point, replication) and return its metrics and tables.
+
+Everything a sweep measures is decided here, in one place (the lead adjusts it as the
+mechanism packages grow). :func:`run_cell` never raises: an exception becomes a ``failed``
+result carrying the traceback, so one bad cell never stops a sweep. It runs on workers, so it
+takes and returns plain picklable data and writes nothing; the driver writes the files
+(:meth:`abm.experiments.store.Store.record`).
+
+Two kinds of cell:
+
+- ``run``: a plain scenario run (:func:`abm.scenario.build_run`); metrics from the per-agent
+  table (utilities and ranks always under the TRUE types, ``abm.model.outcome_fields``) and the
+  scalar entries of ``mechanism.summary()`` (prefixed ``mech_``).
+- ``audit``: the same run, then the auditor (:func:`abm.audit.audit`) replays deviations under
+  common random numbers against the truthful baseline and checks the mechanism's claims.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import json
+import math
+import os
+import socket
+import time
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mechanisms.errors import ConfigError
+from mechanisms.protocol import make_mechanism
+from mechanisms.reports import Report
+
+from abm.scenario import Scenario, build_run, parse_scenario
+
+from .sweep import Task, canonical_json
+
+#: Outcome texts that mean "nothing allocated" (empty bundle, null object, not hired).
+EMPTY_OUTCOMES = ("{}", "o", "not hired")
+
+
+def run_cell(task: Task) -> dict[str, Any]:
+    """Run ``task`` and return its result (never raises).
+
+    Returns a dict with ``key``, ``status`` ("done" or "failed"), ``metrics`` (flat JSON-able
+    dict plus ``by_strategy`` rows), ``agents_parquet`` (bytes of the per-agent table),
+    ``counterexample_json`` / ``counterexample_claim`` (the first counterexample of an audit,
+    or None), ``error`` (the traceback of a failed cell), ``seconds`` and ``worker``.
+    """
+    t0 = time.perf_counter()
+    out: dict[str, Any] = {"key": task.key, "worker": f"{socket.gethostname()}:{os.getpid()}",
+                           "metrics": None, "error": None, "agents_parquet": None, "counterexample_json": None}
+    try:
+        sc = _scenario(canonical_json(task.scenario), task.base_dir)
+        if task.kind == "audit":
+            metrics, agents, cx = audit_metrics(sc, task.seed, task.audit or {})
+        else:
+            metrics, agents, cx = run_metrics(sc, task.seed)
+        out["agents_parquet"] = to_parquet(agents)
+        if cx is not None:
+            out["counterexample_claim"], out["counterexample_json"] = cx[0], json.dumps(cx[1], indent=1).encode()
+        out.update(status="done", metrics=metrics)
+    except Exception:  # a failing cell is recorded, the sweep goes on (issue 8, item 3)
+        out.update(status="failed", error=traceback.format_exc())
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def run_cells(tasks: list[Task]) -> list[dict[str, Any]]:
+    """Return :func:`run_cell` of each task (a chunk of small cells in one scheduler task)."""
+    return [run_cell(t) for t in tasks]
+
+
+@functools.lru_cache(maxsize=64)
+def _scenario(raw_json: str, base_dir: str) -> Scenario:
+    # Replications of a grid point share the scenario: validate it once per worker.
+    return parse_scenario(json.loads(raw_json), base_dir)
+
+
+# ---- plain runs -------------------------------------------------------------------------------
+
+def run_metrics(sc: Scenario, seed: int) -> tuple[dict[str, Any], pd.DataFrame, None]:
+    """Return (metrics, agent table, None) of one run of ``sc`` with ``seed``.
+
+    Metrics: ``n``, ``truthful_share``, ``mean_true_rank`` (0 = best under the true type) and
+    its truthful / misreporting means, ``rank_gain`` (truthful minus misreporting mean rank:
+    positive when misreporters got better-ranked outcomes), ``mean_utility`` with the same
+    split and ``utility_gain`` (misreporting minus truthful), ``hired``, ``empty_share``,
+    ``placed_share``, the scalar entries of ``mechanism.summary()`` as ``mech_<name>``, and
+    ``by_strategy`` (one row per strategy label).
+    """
+    model = build_run(sc, seed).run()
+    a = model.agent_table()
+    m = agent_metrics(a)
+    m["mechanism"] = sc.mechanism
+    m.update(summary_metrics(model.mechanism.summary()))
+    return m, a, None
+
+
+def agent_metrics(a: pd.DataFrame) -> dict[str, Any]:
+    """Return the metrics of a per-agent table (see :func:`run_metrics`)."""
+    m: dict[str, Any] = {"n": int(len(a)), "truthful_share": _f(a["truthful"].mean())}
+    truthful = a["truthful"].astype(bool)
+    for col, gain, sign in (("true_rank", "rank_gain", 1.0), ("utility", "utility_gain", -1.0)):
+        name = "mean_true_rank" if col == "true_rank" else "mean_utility"
+        vals = pd.to_numeric(a[col], errors="coerce") if col in a else None
+        if vals is None or vals.notna().sum() == 0:
+            continue
+        m[name] = _f(vals.mean())
+        mt, mm = vals[truthful].mean(), vals[~truthful].mean()
+        m[f"{name}_truthful"], m[f"{name}_misreporting"] = _f(mt), _f(mm)
+        m[gain] = _f(sign * (mt - mm)) if truthful.any() and (~truthful).any() else math.nan
+    if "hired" in a and a["hired"].notna().any():
+        m["hired"] = int(a["hired"].fillna(False).astype(bool).sum())
+    if "outcome" in a:
+        empty = a["outcome"].isin(EMPTY_OUTCOMES)
+        m["empty_share"] = _f(empty.mean())
+        m["placed_share"] = _f(1.0 - empty.mean())
+    rows = []
+    for label, g in a.groupby("strategy", sort=True):
+        r: dict[str, Any] = {"strategy": str(label), "agents": int(len(g))}
+        for col, name in (("true_rank", "mean_true_rank"), ("utility", "mean_utility")):
+            if col in g and g[col].notna().any():
+                r[name] = _f(pd.to_numeric(g[col], errors="coerce").mean())
+        if "outcome" in g:
+            r["empty_share"] = _f(g["outcome"].isin(EMPTY_OUTCOMES).mean())
+        rows.append(r)
+    m["by_strategy"] = rows
+    return m
+
+
+def summary_metrics(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the scalar (number, bool, short string) entries of ``mechanism.summary()`` as ``mech_<name>``."""
+    out = {}
+    for k, v in summary.items():
+        if isinstance(v, (bool, np.bool_)):
+            out[f"mech_{k}"] = bool(v)
+        elif isinstance(v, (int, float, np.integer, np.floating)):
+            out[f"mech_{k}"] = _f(v) if isinstance(v, (float, np.floating)) else int(v)
+        elif isinstance(v, str) and len(v) <= 64:
+            out[f"mech_{k}"] = v
+    return out
+
+
+# ---- audits -----------------------------------------------------------------------------------
+
+def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> tuple[dict[str, Any], pd.DataFrame,
+                                                                              tuple[str, dict] | None]:
+    """Return (metrics, agent table, first counterexample) of an audit of ``sc`` with ``seed``.
+
+    The run is built with the scenario's strategies; the auditor then compares every
+    deviation with the all-truthful baseline (same seed: common random numbers). Deviation
+    sources are in ``spec["deviations"]`` (:data:`abm.experiments.sweep.DEVIATION_SOURCES`).
+    Metrics: ``deviations``, ``profitable``, ``gain_rate`` (profitable / deviations),
+    ``mean_gain``, ``max_gain``, ``checked``, ``violations``, ``violation_rate`` (over every
+    checked claim), ``<claim>_checked`` / ``<claim>_violations`` per claim, ``verdicts`` and
+    ``by_strategy`` (per deviation label).
+    """
+    try:
+        from abm.audit import AuditOptions, audit
+    except ImportError as e:
+        raise RuntimeError(f"audit cells need the auditor (abm.audit.audit), which is not available: {e}") from None
+    model = build_run(sc, seed).run()
+    a = model.agent_table()
+    true_types = {p.agent_id: p.true_type for p in model.participants}
+    truthful = [[Report(i, true_types[i]) for i in tick] for tick in model.schedule]
+    market, name, params = model.market, sc.mechanism, dict(sc.mechanism_params)
+
+    def factory():
+        return make_mechanism(name, market, params)
+
+    deviations = list(_deviations(model, truthful, true_types, spec))
+    claims = spec.get("claims")
+    opts = AuditOptions(eps=float(spec.get("eps", 0.05)), support_draws=int(spec.get("support_draws", 16)))
+    rep = audit(factory, truthful, true_types, seed, deviations, claims, options=opts, scenario=sc.raw)
+    m: dict[str, Any] = {"n": int(len(a)), "mechanism": sc.mechanism}
+    cells = list(rep.cells.values())
+    devs = sum(c.deviations for c in cells)
+    prof = sum(c.profitable for c in cells)
+    gains = [g for c in cells for g in c.gains]
+    m.update(deviations=devs, profitable=prof, gain_rate=prof / devs if devs else math.nan,
+             mean_gain=_f(np.mean(gains)) if gains else math.nan, max_gain=_f(max(gains)) if gains else math.nan)
+    checked = violations = 0
+    for c in rep.claims:
+        k, v = rep.checked(c.key), rep.violations(c.key)
+        m[f"{c.key}_checked"], m[f"{c.key}_violations"] = int(k), int(v)
+        checked, violations = checked + k, violations + v
+    m.update(checked=int(checked), violations=int(violations),
+             violation_rate=violations / checked if checked else math.nan, verdicts=rep.verdicts())
+    m["by_strategy"] = [{"strategy": c.strategy, "coalition_size": c.coalition_size, "deviations": c.deviations,
+                         "profitable": c.profitable, "gain_rate": c.profitable / c.deviations if c.deviations else math.nan,
+                         "mean_gain": _f(np.mean(c.gains)) if c.gains else math.nan,
+                         "violations": sum(t.violations for t in c.claims.values()),
+                         "checked": sum(t.checked for t in c.claims.values())}
+                        for c in sorted(cells, key=lambda c: c.key)]
+    m.update(summary_metrics(model.mechanism.summary()))
+    cx = None
+    for key in sorted(rep.counterexamples):
+        if rep.counterexamples[key]:
+            cx = (key, rep.counterexamples[key][0].to_json())
+            break
+    return m, a, cx
+
+
+def _deviations(model, truthful, true_types, spec: Mapping[str, Any]):
+    """Yield the deviations named by ``spec["deviations"]`` (see :class:`abm.experiments.sweep.AuditSpec`)."""
+    from abm.audit import Deviation
+    from abm.audit import search
+
+    order = [i for tick in model.schedule for i in tick]
+    k = int(spec.get("agents", 5))
+    # evenly spread over the arrival order: early (sample) and late agents are both probed
+    probe = sorted({order[int(j)] for j in np.linspace(0, len(order) - 1, num=min(k, len(order)))})
+    for source in spec.get("deviations", ["strategies"]):
+        if source == "strategies":
+            groups: dict[Any, dict[int, Any]] = {}
+            labels: dict[Any, str] = {}
+            for p in model.participants:
+                if p.report is not None and not p.truthful:
+                    g = ("coalition", p.coalition.cid) if p.coalition is not None else ("agent", p.agent_id)
+                    groups.setdefault(g, {})[p.agent_id] = p.report.declared
+                    labels[g] = p.strategy_label
+            for g in sorted(groups):
+                yield Deviation(groups[g], labels[g])
+        elif source == "truncations":
+            yield from search.truncations(true_types, probe)
+        elif source == "swaps":
+            yield from search.adjacent_swaps(true_types, probe)
+        elif source == "disguises":
+            yield from search.disguises(true_types, probe)
+        elif source == "bid_changes":
+            yield from search.bid_changes(true_types, probe)
+        elif source == "same_period":
+            yield from search.same_period_misreports(truthful, true_types, limit_per_agent=1)
+        else:
+            raise ConfigError("audit.deviations", source, "a known deviation source")
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+def to_parquet(df: pd.DataFrame) -> bytes:
+    """Return ``df`` as Parquet bytes (array cells rendered as comma-separated text)."""
+    df = df.copy()
+    for c in df.columns:
+        if df[c].dtype == object:
+            df[c] = df[c].map(_scalar)
+            kinds = {type(v) for v in df[c] if v is not None and not (isinstance(v, float) and math.isnan(v))}
+            if len(kinds) > 1 and not kinds <= {int, float, bool}:
+                df[c] = df[c].map(lambda v: None if v is None else str(v))
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, np.ndarray):
+        return ",".join(f"{x:.6g}" for x in v)
+    if isinstance(v, (list, tuple, dict)):
+        return json.dumps(v, default=str)
+    return v
+
+
+def _f(v: Any) -> float:
+    return float(v) if v is not None else math.nan

@@ -1,0 +1,167 @@
+"""Execution of a sweep: serial, a local dask cluster, or an existing dask scheduler.
+
+:func:`run_sweep` registers every task in the store, skips the finished ones, runs the rest on
+the chosen backend and records each result as it arrives (the driver is the only writer of
+the store; workers only compute, see :mod:`abm.experiments.cells`). Results never depend on
+which backend ran them or in which order they finished: each run is a pure function of its
+scenario and seed (purpose-keyed streams, DESIGN.md), and tables are read back sorted by
+(cell, replication).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pathlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mechanisms.errors import ConfigError, require
+
+from .cells import run_cells
+from .progress import SweepProgress
+from .store import Store, _fsync_write
+from .sweep import Sweep, Task
+
+BACKENDS = ("serial", "local", "scheduler")
+
+
+@dataclass
+class SweepOutcome:
+    """What one invocation of :func:`run_sweep` did: counts over the sweep's tasks."""
+
+    directory: pathlib.Path
+    total: int
+    skipped: int
+    ran: int
+    done: int
+    failed: int
+    backend: str
+
+    def text(self) -> str:
+        """Return a one-line summary."""
+        return (f"{self.total} runs: {self.skipped} already done, {self.ran} run now on {self.backend} "
+                f"({self.done} done, {self.failed} failed); results in {self.directory}/")
+
+
+def default_workers() -> int:
+    """Return the number of cores this process may use (the local cluster's default size)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local", scheduler: str | None = None,
+              workers: int | None = None, chunk: int = 1, quiet: bool = False,
+              connect_timeout: float = 10.0, client: Any = None) -> SweepOutcome:
+    """Run ``sweep`` into the experiment ``directory``; return the counts.
+
+    Parameters
+    ----------
+    sweep : Sweep
+        A validated sweep (:func:`abm.experiments.sweep.load_sweep`).
+    directory : path
+        The experiment directory (created with its database when new; resumed otherwise).
+    backend : {"local", "serial", "scheduler"}, default "local"
+        ``local``: a dask ``LocalCluster`` of ``workers`` single-threaded processes (default:
+        the cores available); ``scheduler``: the running dask scheduler at ``scheduler``
+        (e.g. ``"tcp://127.0.0.1:8786"``); ``serial``: in this process.
+    chunk : int, default 1
+        Runs per dask task (larger chunks amortise the scheduler's per-task overhead on very
+        small cells).
+    quiet : bool
+        No progress bar.
+    connect_timeout : float, default 10
+        Seconds to wait for the scheduler at ``scheduler``.
+    client : distributed.Client, optional
+        An existing dask client to run on (overrides ``backend``; e.g. from a notebook). It is
+        left open.
+    """
+    require(backend in BACKENDS, "--backend", backend, f"one of {list(BACKENDS)}")
+    require(backend != "scheduler" or bool(scheduler), "--scheduler", scheduler, "a scheduler address")
+    require(isinstance(chunk, int) and chunk >= 1, "--chunk", chunk, "a positive integer")
+    require(workers is None or (isinstance(workers, int) and workers >= 1), "--workers", workers, "a positive integer")
+    tasks = sweep.tasks()
+    with Store.open(directory, create=True) as store:
+        store.add_tasks(tasks)
+        store.set_meta("sweep", sweep.to_json())
+        store.set_meta("name", sweep.name)
+        store.set_meta("kind", sweep.kind)
+        store.set_meta("axes", json.dumps(list(sweep.axes)))
+        _fsync_write(store.directory / "sweep.json", json.dumps(json.loads(sweep.to_json()), indent=1).encode())
+        status = store.statuses()
+        todo = [t for t in tasks if status.get(t.key) != "done"]
+        progress = SweepProgress(len(tasks), len(tasks) - len(todo), desc=sweep.name, quiet=quiet)
+        done = failed = 0
+        try:
+            chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
+            for result in _results(chunks, backend, scheduler, workers, store, connect_timeout, client):
+                store.record(result)
+                progress.update(result["status"])
+                done += result["status"] == "done"
+                failed += result["status"] == "failed"
+        finally:
+            progress.close()
+    where = "a dask client" if client is not None else (backend if backend != "scheduler" else f"scheduler {scheduler}")
+    return SweepOutcome(pathlib.Path(directory), len(tasks), len(tasks) - len(todo), len(todo), done, failed, where)
+
+
+def _results(chunks: Sequence[list[Task]], backend: str, scheduler: str | None, workers: int | None,
+             store: Store, connect_timeout: float = 10.0, client: Any = None) -> Iterator[dict[str, Any]]:
+    """Yield the result of every task of ``chunks``, in completion order."""
+    if not chunks:
+        return
+    if client is not None:
+        yield from _dask_results(client, chunks, store)
+        return
+    if backend == "serial":
+        for c in chunks:
+            store.mark_running([t.key for t in c])
+            yield from run_cells(c)
+        return
+    client, cluster = _client(backend, scheduler, workers, connect_timeout)
+    try:
+        yield from _dask_results(client, chunks, store)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _client(backend: str, scheduler: str | None, workers: int | None, connect_timeout: float = 10.0):
+    """Return (client, cluster or None) for the local or the remote backend."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ConfigError("--backend", backend, "dask.distributed installed (pip install 'dask[distributed]'), "
+                          "or --serial") from None
+    if backend == "scheduler":
+        try:
+            return Client(scheduler, timeout=f"{connect_timeout}s"), None
+        except (OSError, TimeoutError) as e:
+            raise ConfigError("--scheduler", scheduler, f"the address of a running dask scheduler ({e})") from None
+    n = workers or default_workers()
+    # dashboard on a free port (":0"): a fixed port may be taken by another cluster
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=":0", silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def _dask_results(client, chunks: Sequence[list[Task]], store: Store) -> Iterator[dict[str, Any]]:
+    """Submit every chunk and yield results as they complete; a lost task fails its runs."""
+    from distributed import as_completed
+
+    for c in chunks:
+        store.mark_running([t.key for t in c])
+    futures = client.map(run_cells, list(chunks), pure=False)
+    owner = {f.key: c for f, c in zip(futures, chunks)}
+    for fut in as_completed(futures):
+        try:
+            results = fut.result()
+        except Exception as e:  # a worker died or the task could not run: record, go on
+            results = [{"key": t.key, "status": "failed", "error": f"{type(e).__name__}: {e}", "metrics": None,
+                        "seconds": None, "worker": None} for t in owner[fut.key]]
+        fut.release()
+        yield from results

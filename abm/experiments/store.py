@@ -1,0 +1,249 @@
+"""The results store: one SQLite database per experiment directory, Parquet tables beside it.
+
+Layout of an experiment directory ``EXP``::
+
+    EXP/experiment.sqlite        one row per (grid point, replication), WAL journal
+    EXP/agents/<key>.parquet     the per-agent table of each finished run
+    EXP/counterexamples/<key>-<claim>.json   the first counterexample of an audit cell
+    EXP/sweep.json               the sweep that last ran here (for the record)
+
+Crash safety: a run's files are written first (to a temporary name, fsynced, then renamed) and
+the row is marked ``done`` afterwards in ONE transaction, so a ``done`` row always has its
+files. A row left ``running`` by a killed process, or ``failed``, is run again on resume.
+A file that is not one of our databases (another SQLite file, a corrupt file, a newer schema)
+raises :class:`ConfigError` and is never modified.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from mechanisms.errors import ConfigError, require
+
+from .sweep import Task
+
+#: ``PRAGMA application_id`` of experiment databases ("MBEX": mechanism-testbed experiment).
+APPLICATION_ID = 0x4D424558
+#: ``PRAGMA user_version``: the schema version this code reads and writes.
+SCHEMA_VERSION = 1
+DB_NAME = "experiment.sqlite"
+STATUSES = ("pending", "running", "done", "failed")
+
+_SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    key TEXT PRIMARY KEY,
+    cell INTEGER NOT NULL,
+    replication INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    params TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    started REAL,
+    finished REAL,
+    seconds REAL,
+    worker TEXT,
+    metrics TEXT,
+    error TEXT,
+    agents_path TEXT,
+    counterexample TEXT
+);
+CREATE INDEX runs_status ON runs(status);
+"""
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _fsync_write(path: pathlib.Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: temporary file, fsync, rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class Store:
+    """An experiment's results database (open with :meth:`open` or :meth:`create`).
+
+    Only the driver process writes (workers return results to it), so one connection suffices.
+    """
+
+    def __init__(self, directory: pathlib.Path, conn: sqlite3.Connection):
+        self.directory = directory
+        self.conn = conn
+
+    # ---- opening --------------------------------------------------------------------------
+    @classmethod
+    def open(cls, directory: str | pathlib.Path, create: bool = False) -> Store:
+        """Return the store of experiment ``directory``.
+
+        With ``create`` a missing database is created (and the directory); otherwise a
+        missing one is a :class:`ConfigError`. A foreign, corrupt or newer-schema file is
+        always a :class:`ConfigError`, and the file is left untouched.
+        """
+        d = pathlib.Path(directory)
+        require(not d.is_file(), "experiment", str(d), "an experiment directory (this is a file)")
+        db = d / DB_NAME
+        if not db.exists():
+            require(create, "experiment", str(d), f"an experiment directory holding {DB_NAME} (run a sweep first)")
+            d.mkdir(parents=True, exist_ok=True)
+            cls._create(db)
+        cls._check_file(db)
+        try:
+            conn = sqlite3.connect(db, isolation_level=None)
+            app, = conn.execute("PRAGMA application_id").fetchone()
+            ver, = conn.execute("PRAGMA user_version").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise ConfigError("experiment", str(db), f"a readable experiment database ({e}); the file was not modified") from None
+        if app != APPLICATION_ID:
+            conn.close()
+            raise ConfigError("experiment", str(db), f"an experiment database (application_id {APPLICATION_ID:#x}, found "
+                              f"{app:#x}: another program's SQLite file); the file was not modified")
+        if ver != SCHEMA_VERSION:
+            conn.close()
+            raise ConfigError("experiment", str(db), f"schema version {SCHEMA_VERSION} (found {ver}); the file was not modified")
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a killed process never corrupts the database or loses a commit;
+            # only a power cut may drop the last commits, whose runs are then simply redone.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            res = conn.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise ConfigError("experiment", str(db), f"a readable experiment database ({e}); the file was not modified") from None
+        if res != "ok":
+            conn.close()
+            raise ConfigError("experiment", str(db), f"an intact database (integrity check: {res}); the file was not modified")
+        return cls(d, conn)
+
+    @staticmethod
+    def _create(db: pathlib.Path) -> None:
+        """Create an empty database at ``db`` atomically (built under a temporary name, renamed)."""
+        tmp = db.with_name(f".{db.name}.new")
+        tmp.unlink(missing_ok=True)
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.executescript(_SCHEMA)
+            conn.execute("INSERT INTO meta VALUES ('created', ?)", (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
+        finally:
+            conn.close()
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, db)
+
+    @staticmethod
+    def _check_file(db: pathlib.Path) -> None:
+        with open(db, "rb") as f:
+            head = f.read(16)
+        if head != _SQLITE_MAGIC:
+            raise ConfigError("experiment", str(db), "an SQLite experiment database (the file has no SQLite header: "
+                              "corrupt or foreign); the file was not modified")
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ---- meta -----------------------------------------------------------------------------
+    def set_meta(self, name: str, value: str) -> None:
+        """Set the meta entry ``name``."""
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
+    def meta(self, name: str, default: str | None = None) -> str | None:
+        """Return the meta entry ``name`` (``default`` when absent)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else default
+
+    # ---- rows -----------------------------------------------------------------------------
+    def add_tasks(self, tasks: Iterable[Task]) -> int:
+        """Insert a ``pending`` row for every task not yet in the store; return how many were new."""
+        rows = [(t.key, t.cell, t.replication, t.seed, t.kind, json.dumps(t.params, sort_keys=True),
+                 json.dumps({"scenario": t.scenario, "base_dir": t.base_dir, "audit": t.audit}, sort_keys=True))
+                for t in tasks]
+        before = self.count()
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.executemany("INSERT OR IGNORE INTO runs (key, cell, replication, seed, kind, params, scenario, "
+                                  "status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')", rows)
+        return self.count() - before
+
+    def count(self, status: str | None = None) -> int:
+        """Return the number of rows (with ``status`` when given)."""
+        if status is None:
+            return self.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        return self.conn.execute("SELECT COUNT(*) FROM runs WHERE status = ?", (status,)).fetchone()[0]
+
+    def statuses(self, keys: Sequence[str] | None = None) -> dict[str, str]:
+        """Return key -> status for every row (or for ``keys``)."""
+        rows = self.conn.execute("SELECT key, status FROM runs").fetchall()
+        out = dict(rows)
+        return out if keys is None else {k: out[k] for k in keys if k in out}
+
+    def mark_running(self, keys: Sequence[str]) -> None:
+        """Mark ``keys`` as running (attempts + 1); a kill leaves them running, resume reruns them."""
+        now = time.time()
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.executemany("UPDATE runs SET status = 'running', attempts = attempts + 1, started = ? "
+                                  "WHERE key = ?", [(now, k) for k in keys])
+
+    def record(self, result: dict[str, Any]) -> None:
+        """Write a finished run's files, then mark its row done or failed in one transaction.
+
+        ``result`` is what :func:`abm.experiments.cells.run_cell` returns: ``key``, ``status``
+        (``"done"``/``"failed"``), ``metrics``, ``error``, ``seconds``, ``worker``, and the bytes
+        ``agents_parquet`` and ``counterexample_json`` (optional).
+        """
+        key = result["key"]
+        agents_path = cx_path = None
+        if result.get("agents_parquet") is not None:
+            (self.directory / "agents").mkdir(exist_ok=True)
+            agents_path = f"agents/{key}.parquet"
+            _fsync_write(self.directory / agents_path, result["agents_parquet"])
+        if result.get("counterexample_json") is not None:
+            (self.directory / "counterexamples").mkdir(exist_ok=True)
+            claim = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in result.get("counterexample_claim", "claim"))
+            cx_path = f"counterexamples/{key}-{claim}.json"
+            _fsync_write(self.directory / cx_path, result["counterexample_json"])
+        status = result["status"]
+        require(status in ("done", "failed"), "result.status", status, '"done" or "failed"')
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.execute(
+                "UPDATE runs SET status = ?, finished = ?, seconds = ?, worker = ?, metrics = ?, error = ?, "
+                "agents_path = ?, counterexample = ? WHERE key = ?",
+                (status, time.time(), result.get("seconds"), result.get("worker"),
+                 json.dumps(result.get("metrics"), sort_keys=True, allow_nan=True) if result.get("metrics") is not None else None,
+                 result.get("error"), agents_path, cx_path, key))
+
+    def rows(self, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Return every row as a dict (JSON columns decoded), ordered by (cell, replication, key)."""
+        cur = self.conn.execute("SELECT * FROM runs ORDER BY cell, replication, key")
+        names = [d[0] for d in cur.description]
+        out = []
+        wanted = None if keys is None else set(keys)
+        for row in cur.fetchall():
+            d = dict(zip(names, row))
+            if wanted is not None and d["key"] not in wanted:
+                continue
+            for c in ("params", "metrics"):
+                d[c] = json.loads(d[c]) if d[c] is not None else None
+            d["scenario"] = json.loads(d["scenario"])
+            out.append(d)
+        return out

@@ -1,0 +1,257 @@
+"""Sweep files: a base scenario, axes over scenario fields, replications; the expanded grid.
+
+A sweep file (TOML) names a base scenario (``base = "path.toml"``, relative to the sweep file,
+or an inline ``[base]`` table), ``[axes]`` mapping dotted scenario paths to lists of values,
+``replications`` and optionally ``kind`` (``"run"`` or ``"audit"``) with an ``[audit]`` table.
+:func:`load_sweep` expands the Cartesian product of the axes and validates every grid point
+through :func:`abm.scenario.parse_scenario` BEFORE anything runs, so a bad axis (unknown field,
+empty list, incompatible values) stops with a :class:`ConfigError` naming the axis and value.
+
+Example (``examples/sweeps/sd_sizes.toml``)::
+
+    base = "../sd_bundles.toml"
+    replications = 3
+    [axes]
+    "mechanism.name" = ["sd", "rsd"]
+    "arrivals.batch_size" = [1, 2]
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import pathlib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mechanisms.errors import ConfigError, require
+
+from abm.scenario import Scenario, load_scenario, parse_scenario, replication_seed
+from abm.schema import Section
+
+#: Sweep kinds: a plain scenario run per cell, or an audit of the run's deviations.
+KINDS = ("run", "audit")
+
+#: Audit deviation sources (``[audit] deviations``): the scenario's own strategies, or the
+#: auditor's generic search families (``abm.audit.search``).
+DEVIATION_SOURCES = ("strategies", "truncations", "swaps", "disguises", "bid_changes", "same_period")
+
+#: Top-level scenario fields an axis may not vary (``replications`` is the sweep's own).
+FORBIDDEN_AXES = ("replications",)
+
+
+@dataclass(frozen=True)
+class AuditSpec:
+    """What an audit cell checks (``[audit]`` table of a sweep with ``kind = "audit"``).
+
+    Parameters
+    ----------
+    deviations : tuple of str, default ("strategies",)
+        Deviation sources (:data:`DEVIATION_SOURCES`): ``"strategies"`` turns every agent that
+        the scenario assigns a non-truthful strategy into a unilateral deviation (coalitions
+        into joint ones); the other names are the auditor's search families.
+    agents : int, default 5
+        Agents probed by each search family (the first ``agents`` ids).
+    claims : tuple of str or None
+        Claim keys to check; default: the mechanism's declared claims.
+    eps : float, default 0.05
+        SP1's epsilon (SEM paper, Definition 6), passed to ``AuditOptions``.
+    support_draws : int, default 16
+        Coin draws estimating GSP1 supports (``AuditOptions.support_draws``).
+    """
+
+    deviations: tuple[str, ...] = ("strategies",)
+    agents: int = 5
+    claims: tuple[str, ...] | None = None
+    eps: float = 0.05
+    support_draws: int = 16
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the spec as a JSON-able dict (part of every audit cell's key)."""
+        return {"deviations": list(self.deviations), "agents": self.agents,
+                "claims": None if self.claims is None else list(self.claims), "eps": self.eps,
+                "support_draws": self.support_draws}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One (grid point, replication) of a sweep: what a worker runs.
+
+    ``key`` is the hash of the resolved scenario, the seed, the kind and the audit spec
+    (:func:`cell_key`); ``params`` the axis values of the grid point; ``scenario`` the
+    resolved raw scenario (JSON-able) and ``base_dir`` where its relative paths point.
+    """
+
+    key: str
+    cell: int
+    replication: int
+    seed: int
+    params: dict[str, Any]
+    scenario: dict[str, Any]
+    base_dir: str
+    kind: str
+    audit: dict[str, Any] | None
+
+
+@dataclass
+class Sweep:
+    """A validated sweep: base scenario, axes, replications, kind, and its expanded grid."""
+
+    name: str
+    base: Scenario
+    axes: dict[str, list[Any]]
+    replications: int
+    kind: str
+    audit: AuditSpec | None
+    raw: dict[str, Any]
+    grid: list[Scenario] = field(default_factory=list)
+
+    def points(self) -> list[dict[str, Any]]:
+        """Return the axis values of every grid point, in grid order (first axis slowest)."""
+        names = list(self.axes)
+        return [dict(zip(names, combo)) for combo in itertools.product(*self.axes.values())]
+
+    def tasks(self) -> list[Task]:
+        """Return every (grid point, replication) task, ordered by (cell, replication).
+
+        Replication r of a grid point runs with ``replication_seed(seed, r)`` where ``seed`` is
+        the grid point's scenario seed (an axis may vary it).
+        """
+        out = []
+        audit = self.audit.to_json() if self.audit else None
+        for c, (point, sc) in enumerate(zip(self.points(), self.grid)):
+            for r in range(self.replications):
+                s = replication_seed(sc.seed, r)
+                out.append(Task(cell_key(sc.raw, s, self.kind, audit), c, r, s, point, sc.raw,
+                                str(sc.base_dir), self.kind, audit))
+        return out
+
+    def to_json(self) -> str:
+        """Return the sweep (raw file content and base directory) as JSON."""
+        return json.dumps({"sweep": self.raw, "base_dir": str(self.base.base_dir)}, sort_keys=True, default=str)
+
+
+def canonical_json(obj: Any) -> str:
+    """Return ``obj`` as canonical JSON: sorted keys, no whitespace (the input of cell keys)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
+
+
+def cell_key(scenario: Mapping[str, Any], seed: int, kind: str = "run", audit: Mapping[str, Any] | None = None) -> str:
+    """Return the key of one run: a SHA-256 hash (24 hex digits) of the resolved scenario and seed.
+
+    The scenario's ``name``, ``seed`` and ``replications`` do not enter (the run's own seed
+    does), so renaming a sweep or raising its replications keeps the keys of finished runs.
+    """
+    sc = {k: v for k, v in scenario.items() if k not in ("name", "seed", "replications")}
+    payload = {"scenario": sc, "seed": int(seed), "kind": kind}
+    if kind == "audit":
+        payload["audit"] = dict(audit or {})
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()[:24]
+
+
+def load_sweep(path: str | pathlib.Path) -> Sweep:
+    """Return the validated sweep in the TOML file ``path`` (its whole grid validated).
+
+    Raises :class:`ConfigError` for a missing file, a TOML syntax error, a bad field, or a bad
+    axis (naming the axis and the value).
+    """
+    p = pathlib.Path(path)
+    require(p.is_file(), "sweep", str(p), "an existing sweep TOML file")
+    try:
+        raw = tomllib.loads(p.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError("sweep", str(p), f"valid TOML ({e})") from None
+    return parse_sweep(raw, p.parent, default_name=p.stem)
+
+
+def parse_sweep(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".", default_name: str = "sweep") -> Sweep:
+    """Return the validated :class:`Sweep` of the parsed table ``raw``.
+
+    Every axis value is first applied alone to the base scenario (so an error names the axis
+    and the value that broke it); then every grid point is validated (an error names the
+    combination of axis values).
+    """
+    base_dir = pathlib.Path(base_dir)
+    top = Section(raw, "")
+    name = top.get("name", str, default_name, check=lambda v: v.strip() != "", expected="a non-empty string")
+    kind = top.get("kind", str, "run", check=lambda v: v in KINDS, expected=f"one of {list(KINDS)}")
+    reps = top.get("replications", int, None, check=lambda v: v >= 1, expected="a positive integer")
+    base_raw = top.get("base", (str, dict), expected="a scenario file path or an inline [base] table")
+    if isinstance(base_raw, str):
+        bp = (base_dir / base_raw)
+        require(bp.is_file(), "base", base_raw, f"an existing scenario file (looked at {bp})")
+        try:
+            base = load_scenario(bp)
+        except ConfigError as e:
+            raise ConfigError(f"base.{e.field}", e.value, e.expected) from None
+    else:
+        try:
+            base = parse_scenario(dict(base_raw), base_dir)
+        except ConfigError as e:
+            raise ConfigError(f"base.{e.field}", e.value, e.expected) from None
+    axes_raw = top.get("axes", dict, {})
+    audit = _audit_spec(top.section("audit")) if kind == "audit" else None
+    if kind != "audit":
+        require(not top.has("audit"), "audit", top.data.get("audit"), 'no [audit] table unless kind = "audit"')
+    top.finish()
+    axes: dict[str, list[Any]] = {}
+    for axis, values in axes_raw.items():
+        f = f"axes.{axis!r}" if not _plain(axis) else f"axes.{axis}"
+        require(isinstance(axis, str) and axis != "" and all(axis.split(".")), f, axis,
+                "a dotted scenario path such as \"mechanism.params.eps_b\"")
+        require(axis not in FORBIDDEN_AXES, f, axis, "a scenario field other than replications "
+                "(set the sweep's own replications)")
+        require(isinstance(values, list), f, values, "a list of values")
+        require(len(values) > 0, f, values, "a non-empty list of values")
+        keys = [canonical_json(v) for v in values]
+        require(len(set(keys)) == len(keys), f, values, "distinct values (a repeated value would run the same cells twice)")
+        axes[axis] = list(values)
+    replications = reps if reps is not None else base.replications
+    # one axis at a time: an error names the axis and the value
+    for axis, values in axes.items():
+        for v in values:
+            _apply(base, {axis: v}, f"axes.{axis}", v)
+    sweep = Sweep(name, base, axes, replications, kind, audit, copy.deepcopy(dict(raw)))
+    grid = []
+    for point in sweep.points():
+        if len(point) <= 1:
+            grid.append(_apply(base, point, f"axes.{next(iter(point))}" if point else "base",
+                               next(iter(point.values())) if point else None))
+        else:
+            grid.append(_apply(base, point, "axes", point))
+    sweep.grid = grid
+    return sweep
+
+
+def _plain(axis: Any) -> bool:
+    return isinstance(axis, str) and axis.replace(".", "").replace("_", "").isalnum()
+
+
+def _apply(base: Scenario, point: Mapping[str, Any], field_name: str, value: Any) -> Scenario:
+    """Return ``base`` with the axis values of ``point`` applied, validated by parse_scenario."""
+    try:
+        return base.with_overrides(**point)
+    except ConfigError as e:
+        raise ConfigError(field_name, value, f"a value the scenario accepts ({e.field} = {e.value!r}: "
+                                             f"expected {e.expected})") from None
+
+
+def _audit_spec(sec: Section) -> AuditSpec:
+    dev = sec.get("deviations", (str, list), "strategies")
+    devs = (dev,) if isinstance(dev, str) else tuple(dev)
+    require(len(devs) > 0, sec.field("deviations"), dev, "a non-empty list of deviation sources")
+    for d in devs:
+        require(d in DEVIATION_SOURCES, sec.field("deviations"), d, f"one of {list(DEVIATION_SOURCES)}")
+    agents = sec.get("agents", int, 5, check=lambda v: v >= 1, expected="a positive integer")
+    claims = sec.get("claims", list, None)
+    if claims is not None:
+        for c in claims:
+            require(isinstance(c, str) and c != "", sec.field("claims"), c, "claim keys (strings)")
+    eps = sec.get("eps", float, 0.05, check=lambda v: 0 < v < 1, expected="a number in (0, 1)")
+    draws = sec.get("support_draws", int, 16, check=lambda v: v >= 1, expected="a positive integer")
+    sec.finish()
+    return AuditSpec(devs, agents, None if claims is None else tuple(claims), float(eps), draws)
+

@@ -1,0 +1,240 @@
+"""Serial sweeps: metrics, resume, failing cells, audits, progress, report, export and the CLI."""
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pandas as pd
+import pytest
+from exp_helpers import write_sweep
+
+import abm.experiments as ex
+import abm.experiments.cells as cells
+from abm.cli import main
+from abm.experiments import figures as F
+from abm.experiments.progress import SweepProgress
+
+SWEEP = """
+name = "serial"
+replications = 2
+[axes]
+"mechanism.name" = ["sd", "rsd"]
+"population.n" = [6, 10]
+"""
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("serial")
+    sw = ex.load_sweep(write_sweep(tmp, SWEEP))
+    res = ex.run_sweep(sw, tmp / "exp", backend="serial", quiet=True)
+    return tmp, sw, res
+
+
+def test_serial_sweep_records_every_run(experiment):
+    tmp, sw, res = experiment
+    assert (res.total, res.ran, res.done, res.failed) == (8, 8, 8, 0)
+    df = ex.load(tmp / "exp")
+    assert list(df[["cell", "replication"]].itertuples(index=False, name=None)) == [(c, r) for c in range(4) for r in range(2)]
+    assert (df["status"] == "done").all()
+    assert list(df.columns[:7]) == ["key", "cell", "replication", "seed", "status", "mechanism.name", "population.n"]
+    assert (df["n"] == df["population.n"]).all()
+    assert (df["mechanism"] == df["mechanism.name"]).all()
+    # a quarter of the agents truncate (share 0.25): truthful_share = 1 - round(n/4)/n
+    assert df["truthful_share"].tolist() == pytest.approx([1 - round(n / 4) / n for n in df["n"]])
+    assert df["mean_true_rank"].between(0, 20).all()
+    agents = ex.load(tmp / "exp", "agents")
+    assert len(agents) == df["n"].sum()
+    assert set(agents.groupby("key")["agent"].count()) == {6, 10}
+    strat = ex.load(tmp / "exp", "strategies")
+    assert set(strat["strategy"]) == {"truthful", "truncate"}
+    assert (strat.groupby("key")["agents"].sum().sort_index() == df.set_index("key")["n"].sort_index()).all()
+
+
+def test_metrics_match_a_plain_scenario_run(experiment):
+    from abm.scenario import build_run
+
+    tmp, sw, _ = experiment
+    task = sw.tasks()[3]
+    model = build_run(sw.grid[task.cell], task.seed).run()
+    a = model.agent_table()
+    row = ex.load(tmp / "exp").set_index("key").loc[task.key]
+    assert row["mean_true_rank"] == pytest.approx(a["true_rank"].mean())
+    assert row["empty_share"] == pytest.approx(a["outcome"].eq("{}").mean())
+    stored = pd.read_parquet(tmp / "exp" / row["agents_path"])
+    assert stored["true_rank"].tolist() == a["true_rank"].tolist()
+
+
+def test_resume_skips_done_runs(experiment):
+    tmp, sw, _ = experiment
+    before = ex.load(tmp / "exp", timings=True)
+    res = ex.run_sweep(sw, tmp / "exp", backend="serial", quiet=True)
+    assert (res.skipped, res.ran) == (8, 0)
+    after = ex.load(tmp / "exp", timings=True)
+    pd.testing.assert_frame_equal(before, after)   # nothing re-run: same finish times
+
+
+def test_failing_cell_is_recorded_and_the_rest_complete(tmp_path, monkeypatch):
+    sw = ex.load_sweep(write_sweep(tmp_path, SWEEP))
+    real = cells.run_metrics
+
+    def flaky(sc, seed):
+        if sc.mechanism == "rsd":
+            raise RuntimeError("injected failure in rsd")
+        return real(sc, seed)
+
+    monkeypatch.setattr(cells, "run_metrics", flaky)
+    res = ex.run_sweep(sw, tmp_path / "exp", backend="serial", quiet=True)
+    assert (res.done, res.failed) == (4, 4)
+    df = ex.load(tmp_path / "exp")
+    bad = df[df["mechanism.name"] == "rsd"]
+    assert (bad["status"] == "failed").all()
+    assert all("RuntimeError: injected failure in rsd" in e and "Traceback" in e for e in bad["error"])
+    assert (df[df["mechanism.name"] == "sd"]["status"] == "done").all()
+    # resume reruns exactly the failed runs
+    monkeypatch.setattr(cells, "run_metrics", real)
+    res = ex.run_sweep(sw, tmp_path / "exp", backend="serial", quiet=True)
+    assert (res.skipped, res.ran, res.done) == (4, 4, 4)
+    df = ex.load(tmp_path / "exp", timings=True)
+    assert (df["status"] == "done").all()
+    assert df.loc[df["mechanism.name"] == "rsd", "attempts"].tolist() == [2] * 4
+    assert df["error"].isna().all()
+
+
+def test_audit_sweep_records_verdict_counts_and_counterexamples(tmp_path):
+    body = """
+        name = "audit"
+        kind = "audit"
+        replications = 2
+        [audit]
+        deviations = ["strategies"]
+        [axes]
+        "mechanism.name" = ["sd", "ocam"]
+    """
+    sw = ex.load_sweep(write_sweep(tmp_path, body))
+    res = ex.run_sweep(sw, tmp_path / "exp", backend="serial", quiet=True)
+    assert res.failed == 0
+    df = ex.load(tmp_path / "exp")
+    assert (df["deviations"] == 2).all()          # the two truncating agents of n = 8
+    sd = df[df["mechanism"] == "sd"]
+    # serial dictatorship is strategyproof: no deviation gains, no violation
+    assert (sd["profitable"] == 0).all() and (sd["strategyproof_violations"] == 0).all()
+    assert (sd["strategyproof_checked"] == 2).all()
+    oc = df[df["mechanism"] == "ocam"]
+    assert (oc["gsp1_checked"] == 2).all()
+    assert (df["violation_rate"] == df["violations"] / df["checked"]).all()
+    for _, r in df[df["counterexample"].notna()].iterrows():
+        cx = json.loads((tmp_path / "exp" / r["counterexample"]).read_text())
+        assert cx["mechanism"]["name"] == r["mechanism"] and cx["seed"] == r["seed"]
+    strat = ex.load(tmp_path / "exp", "strategies")
+    assert set(strat["strategy"]) == {"truncate"}
+
+
+def test_audit_search_families(tmp_path):
+    body = """
+        kind = "audit"
+        replications = 1
+        [audit]
+        deviations = ["truncations", "swaps"]
+        agents = 3
+    """
+    sw = ex.load_sweep(write_sweep(tmp_path, body))
+    m = cells.run_cell(sw.tasks()[0])["metrics"]
+    labels = {r["strategy"] for r in m["by_strategy"]}
+    assert labels <= {"truncate:k=1", "truncate:k=2", "swap"} and "swap" in labels
+    assert m["deviations"] == sum(r["deviations"] for r in m["by_strategy"])
+    assert m["profitable"] == 0 and m["strategyproof_violations"] == 0   # sd is strategyproof
+
+
+def test_audit_cell_without_the_auditor_fails_with_a_clear_message(tmp_path, monkeypatch):
+    sw = ex.load_sweep(write_sweep(tmp_path, 'kind = "audit"\nreplications = 1\n'))
+    monkeypatch.setitem(sys.modules, "abm.audit", None)   # import abm.audit -> ImportError
+    out = cells.run_cell(sw.tasks()[0])
+    assert out["status"] == "failed"
+    assert "audit cells need the auditor" in out["error"]
+
+
+def test_report_builds_with_figures_and_notes(experiment):
+    tmp, _, _ = experiment
+    path = ex.build_report(tmp / "exp")
+    text = path.read_text()
+    assert "# Experiment serial" in text and "8 done" in text
+    figs = sorted(p.name for p in (path.parent / "figures").glob("*.png"))
+    assert "rank_gain_vs_n.png" in figs and "rank_by_strategy.png" in figs
+    for f in figs:
+        assert f"figures/{f}" in text and (path.parent / "figures" / f).stat().st_size > 1000
+    assert "placement rates (SEM vs SD-RTB): skipped" in text
+    assert "procurement ratio vs prediction error: skipped" in text
+    html = ex.build_report(tmp / "exp", "html", tmp / "html")
+    assert html.read_text().startswith("<!DOCTYPE html>") and "<img" in html.read_text()
+
+
+def test_figures_from_synthetic_tables_and_missing_columns():
+    rows = [{"mechanism": m, "n": n, "placed_share": p, "profitable": k, "deviations": 10,
+             "prediction_error": e, "ratio": 1 + e}
+            for m, p in (("sem", 0.9), ("sd_rtb", 0.7)) for n in (10, 20) for k, e in ((1, 0.0), (3, 0.5))]
+    df = pd.DataFrame(rows)
+    fig = F.placement_rates(df)
+    ax = fig.axes[0]
+    assert sorted(line.get_label() for line in ax.get_lines()) == ["sd_rtb", "sem"]
+    assert [line.get_ydata().tolist() for line in ax.get_lines()] == [[0.7, 0.7], [0.9, 0.9]]
+    fig = F.rate_vs_size(df)
+    assert fig.axes[0].get_lines()[0].get_ydata().tolist() == [0.2, 0.2]
+    g = F.pooled_rate(df, "profitable", "deviations")
+    assert (g["lo"] < g["rate"]).all() and (g["rate"] < g["hi"]).all()
+    assert F.procurement_ratio(df).axes[0].get_xlabel() == "prediction_error"
+    with pytest.raises(F.MissingColumns, match="placed_share"):
+        F.placement_rates(df.drop(columns="placed_share"))
+    with pytest.raises(F.MissingColumns, match="not all of"):
+        F.placement_rates(df[df["mechanism"] == "sem"])
+    with pytest.raises(F.MissingColumns, match="ratio"):
+        F.procurement_ratio(df.drop(columns="ratio"))
+
+
+def test_export_parquet_and_csv_round_trip(experiment):
+    tmp, _, _ = experiment
+    out = ex.export(tmp / "exp", tmp / "pq", "parquet")
+    runs = pd.read_parquet(out / "runs.parquet")
+    ref = ex.load(tmp / "exp")
+    pd.testing.assert_frame_equal(runs[ref.columns].reset_index(drop=True), ref, check_dtype=False)
+    assert len(pd.read_parquet(out / "agents.parquet")) == ref["n"].sum()
+    out = ex.export(tmp / "exp", tmp / "csv", "csv")
+    assert len(pd.read_csv(out / "runs.csv")) == 8
+    assert {"runs.csv", "strategies.csv", "agents.csv", "README.txt"} <= {p.name for p in out.iterdir()}
+
+
+def test_cli_sweep_report_export(tmp_path, capsys):
+    p = write_sweep(tmp_path, 'name = "cli"\nreplications = 1\n[axes]\n"population.n" = [5, 7]\n')
+    exp = tmp_path / "e"
+    assert main(["sweep", str(p), "--out", str(exp), "--serial", "--quiet"]) == 0
+    assert "2 runs: 0 already done" in capsys.readouterr().out
+    assert main(["sweep", str(p), "--out", str(exp), "--serial", "--quiet"]) == 0
+    assert "2 already done" in capsys.readouterr().out
+    assert main(["sweep", str(p), "--dry-run"]) == 0
+    assert "2 grid points x 1 replications = 2 runs" in capsys.readouterr().out
+    assert main(["report", str(exp), "--format", "html"]) == 0
+    assert (exp / "report" / "report.html").exists()
+    assert main(["export", str(exp), "--format", "csv"]) == 0
+    assert (exp / "export-csv" / "runs.csv").exists()
+    # bad input: exit 2 with one line naming the field, nothing written
+    bad = write_sweep(tmp_path, 'replications = 1\n[axes]\n"population.n" = []\n', "bad.toml")
+    assert main(["sweep", str(bad), "--out", str(tmp_path / "bad")]) == 2
+    assert "axes.population.n" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+    assert main(["report", str(tmp_path / "nothing")]) == 2
+
+
+def test_progress_counts_failures_only_on_a_terminal(monkeypatch):
+    assert SweepProgress(5, quiet=False).bar is None           # pytest's stderr is not a TTY
+    buf = io.StringIO()
+    buf.isatty = lambda: True
+    monkeypatch.setattr(sys, "stderr", buf)
+    assert SweepProgress(5, quiet=True).bar is None
+    p = SweepProgress(5, done=2, desc="t")
+    p.update("done")
+    p.update("failed")
+    p.close()
+    assert (p.done, p.failed) == (4, 1)
+    out = buf.getvalue()
+    assert "failed=1" in out and "4/5" in out

@@ -1,0 +1,48 @@
+"""Shared builders for the SEM tests: random weak orders and problems, the Section 6.2 market."""
+from __future__ import annotations
+
+import numpy as np
+
+from mechanisms import Report
+from mechanisms.preferences import WeakOrder
+from mechanisms.sem import EquilibriumProblem, SEMMarket, Shock, default_budgets, sample_arrivals
+
+
+def rand_order(rng: np.random.Generator, m: int, p_cut: float = 0.4) -> WeakOrder:
+    """A random weak order over m objects and the null option (random classes and null position)."""
+    perm = rng.permutation(m + 1)
+    classes, cur = [], [int(perm[0])]
+    for k in range(1, m + 1):
+        if rng.random() < p_cut:
+            classes.append(tuple(cur))
+            cur = [int(perm[k])]
+        else:
+            cur.append(int(perm[k]))
+    classes.append(tuple(cur))
+    return WeakOrder(m, tuple(classes))
+
+
+def rand_problem(rng: np.random.Generator, m: int, ntypes: int, T: int, shock: Shock | None = None) -> EquilibriumProblem:
+    shock = shock or Shock()
+    orders = tuple(rand_order(rng, m) for _ in range(ntypes))
+    return EquilibriumProblem(orders, rng.random(ntypes) * 2, rng.integers(0, T, ntypes),
+                              default_budgets(T, shock), rng.integers(0, 4, m).astype(float), shock)
+
+
+def section62(n: int = 1, per_home: int = 1, **kw) -> SEMMarket:
+    """Section 6.2: homes a, b; c1 = a > o > b, c2 = {a,b} > o with probability 1/2; T = 4."""
+    return SEMMarket.stationary(["a", "b"], [per_home, per_home], {"a > o > b": 0.5, "{a,b} > o": 0.5},
+                                horizon=4, replica=n, **kw)
+
+
+def schedule_of(arrivals: list[list[WeakOrder]]) -> list[list[Report]]:
+    """Reports with consecutive agent ids, period by period."""
+    out, aid = [], 0
+    for ts in arrivals:
+        out.append([Report(aid + k, o) for k, o in enumerate(ts)])
+        aid += len(ts)
+    return out
+
+
+def random_schedule(mk: SEMMarket, seed: int) -> list[list[Report]]:
+    return schedule_of(sample_arrivals(mk, None, np.random.default_rng(seed)))
