@@ -323,7 +323,9 @@ def _bundles_preflib(market: Section, pop: Section, streams: Streams, base: path
 
     ``file`` is a path relative to the scenario, or ``preflib:NAME`` for the shared data
     folder (e.g. ``preflib:agh-2004.soc``). Capacities come from ``market.capacity`` or
-    ``capacity_factor`` (default 0.9: ceil(0.9 * N * k / m)). With ``n`` larger or smaller
+    ``capacity_factor`` (default 0.9: ceil(0.9 * N * k / m)). ``min_size`` (default k) makes
+    bundles of ``min_size..k`` courses acceptable (lexicographic order, fuller bundles first
+    among equal prefixes). With ``n`` larger or smaller
     than the data, students are resampled with replacement (stream ``("types",)``), as noted.
     """
     f = pop.get("file", str)
@@ -333,7 +335,8 @@ def _bundles_preflib(market: Section, pop: Section, streams: Streams, base: path
     k = pop.get("k", int, check=lambda v: 1 <= v <= len(data.names), expected=f"an integer in [1, {len(data.names)}]")
     factor = pop.get("capacity_factor", float, 0.9, check=lambda v: v > 0, expected="a positive number")
     cap = market.get("capacity", int, None, check=lambda v: v >= 0, expected="a non-negative integer")
-    goods, rankings = course_market(data, k, factor, cap)
+    min_size = pop.get("min_size", int, k, check=lambda v: 1 <= v <= k, expected=f"an integer in [1, k={k}]")
+    goods, rankings = course_market(data, k, factor, cap, min_size)
     n = pop.get("n", int, len(rankings), check=lambda v: v >= 1, expected="a positive integer")
     notes = []
     if n != len(rankings):

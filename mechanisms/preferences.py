@@ -116,19 +116,22 @@ class BundleRanking:
         return cls(m, tuple(int(b) for b in ranked))
 
     @classmethod
-    def from_item_order(cls, order: Sequence[int], m: int, k: int) -> BundleRanking:
-        """Return the ranking of all bundles of exactly ``k`` goods induced by an item order.
+    def from_item_order(cls, order: Sequence[int], m: int, k: int, min_size: int | None = None) -> BundleRanking:
+        """Return the lexicographic ranking of bundles of ``min_size..k`` goods induced by an item order.
 
-        Bundles are ranked lexicographically by the item order (a student who ranks courses
-        a > b > c ... prefers any bundle containing a to any without it, and so on): the
-        "responsive lexicographic" extension used for the AGH course data.
+        A bundle is compared by the positions of its items in ``order``, sorted, with missing
+        items counting as worse than any item: a student who ranks courses a > b > c > d
+        prefers {a,b,c} > {a,b,d} > {a,b} > {a,c,d} > ... (the responsive lexicographic
+        extension). ``min_size`` defaults to ``k`` (only full bundles of k courses acceptable).
         """
         order = [int(j) for j in order]
         require(sorted(order) == list(range(m)), "order", order, f"a permutation of range({m})")
         require(1 <= k <= m, "k", k, f"an integer in [1, {m}]")
+        lo = k if min_size is None else min_size
+        require(isinstance(lo, (int, np.integer)) and 1 <= lo <= k, "min_size", min_size, f"an integer in [1, k={k}]")
         pos = {j: r for r, j in enumerate(order)}
-        combos = itertools.combinations(range(m), k)
-        keyed = sorted(combos, key=lambda c: sorted(pos[j] for j in c))
+        combos = [c for size in range(lo, k + 1) for c in itertools.combinations(range(m), size)]
+        keyed = sorted(combos, key=lambda c: sorted(pos[j] for j in c) + [m] * (k - len(c)))
         return cls(m, tuple(bundle_mask(c) for c in keyed))
 
     # ---- vectorised views ---------------------------------------------------------------

@@ -37,7 +37,7 @@ def _scenario_run(raw: dict[str, Any], seed: int, base_dir: str | pathlib.Path =
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from abm.experiments.cells import _deviations
+    from .sources import scenario_deviations as _deviations
     from abm.scenario import load_scenario
 
     from . import AuditOptions, audit

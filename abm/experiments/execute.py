@@ -97,11 +97,12 @@ def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local
         done = failed = 0
         try:
             chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
-            for result in _results(chunks, backend, scheduler, workers, store, connect_timeout, client):
-                store.record(result)
-                progress.update(result["status"])
-                done += result["status"] == "done"
-                failed += result["status"] == "failed"
+            for batch in _results(chunks, backend, scheduler, workers, store, connect_timeout, client):
+                store.record_many(batch)
+                for result in batch:
+                    progress.update(result["status"])
+                    done += result["status"] == "done"
+                    failed += result["status"] == "failed"
         finally:
             progress.close()
     where = "a dask client" if client is not None else (backend if backend != "scheduler" else f"scheduler {scheduler}")
@@ -109,8 +110,8 @@ def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local
 
 
 def _results(chunks: Sequence[list[Task]], backend: str, scheduler: str | None, workers: int | None,
-             store: Store, connect_timeout: float = 10.0, client: Any = None) -> Iterator[dict[str, Any]]:
-    """Yield the result of every task of ``chunks``, in completion order."""
+             store: Store, connect_timeout: float = 10.0, client: Any = None) -> Iterator[list[dict[str, Any]]]:
+    """Yield batches of results of the tasks of ``chunks``, in completion order."""
     if not chunks:
         return
     if client is not None:
@@ -119,7 +120,7 @@ def _results(chunks: Sequence[list[Task]], backend: str, scheduler: str | None, 
     if backend == "serial":
         for c in chunks:
             store.mark_running([t.key for t in c])
-            yield from run_cells(c)
+            yield run_cells(c)
         return
     client, cluster = _client(backend, scheduler, workers, connect_timeout)
     try:
@@ -149,19 +150,25 @@ def _client(backend: str, scheduler: str | None, workers: int | None, connect_ti
     return Client(cluster), cluster
 
 
-def _dask_results(client, chunks: Sequence[list[Task]], store: Store) -> Iterator[dict[str, Any]]:
-    """Submit every chunk and yield results as they complete; a lost task fails its runs."""
+def _dask_results(client, chunks: Sequence[list[Task]], store: Store) -> Iterator[list[dict[str, Any]]]:
+    """Submit every chunk; yield the results of the tasks finished so far, batch by batch.
+
+    Batches amortise the store's transaction over whatever finished while the previous batch
+    was being written. A task that could not run (worker lost, ...) fails its runs.
+    """
     from distributed import as_completed
 
-    for c in chunks:
-        store.mark_running([t.key for t in c])
+    store.mark_running([t.key for c in chunks for t in c])
     futures = client.map(run_cells, list(chunks), pure=False)
     owner = {f.key: c for f, c in zip(futures, chunks)}
-    for fut in as_completed(futures):
-        try:
-            results = fut.result()
-        except Exception as e:  # a worker died or the task could not run: record, go on
-            results = [{"key": t.key, "status": "failed", "error": f"{type(e).__name__}: {e}", "metrics": None,
-                        "seconds": None, "worker": None} for t in owner[fut.key]]
-        fut.release()
-        yield from results
+    for batch in as_completed(futures, with_results=True, raise_errors=False).batches():
+        out: list[dict[str, Any]] = []
+        for fut, res in batch:
+            if fut.status == "error":  # res is (type, exception, traceback)
+                exc = res[1]
+                out += [{"key": t.key, "status": "failed", "error": f"{type(exc).__name__}: {exc}", "metrics": None,
+                         "seconds": None, "worker": None} for t in owner[fut.key]]
+            else:
+                out += res
+            fut.release()
+        yield out

@@ -204,33 +204,42 @@ class Store:
                                   "WHERE key = ?", [(now, k) for k in keys])
 
     def record(self, result: dict[str, Any]) -> None:
-        """Write a finished run's files, then mark its row done or failed in one transaction.
+        """Write one finished run's files, then mark its row in one transaction (see :meth:`record_many`)."""
+        self.record_many([result])
 
-        ``result`` is what :func:`abm.experiments.cells.run_cell` returns: ``key``, ``status``
+    def record_many(self, results: Sequence[dict[str, Any]]) -> None:
+        """Write the files of finished runs, then mark their rows done or failed in ONE transaction.
+
+        Each result is what :func:`abm.experiments.cells.run_cell` returns: ``key``, ``status``
         (``"done"``/``"failed"``), ``metrics``, ``error``, ``seconds``, ``worker``, and the bytes
-        ``agents_parquet`` and ``counterexample_json`` (optional).
+        ``agents_parquet`` and ``counterexample_json`` (optional). Every file is on disk
+        (fsynced) before the transaction starts, so a committed ``done`` row has its files.
         """
-        key = result["key"]
-        agents_path = cx_path = None
-        if result.get("agents_parquet") is not None:
-            (self.directory / "agents").mkdir(exist_ok=True)
-            agents_path = f"agents/{key}.parquet"
-            _fsync_write(self.directory / agents_path, result["agents_parquet"])
-        if result.get("counterexample_json") is not None:
-            (self.directory / "counterexamples").mkdir(exist_ok=True)
-            claim = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in result.get("counterexample_claim", "claim"))
-            cx_path = f"counterexamples/{key}-{claim}.json"
-            _fsync_write(self.directory / cx_path, result["counterexample_json"])
-        status = result["status"]
-        require(status in ("done", "failed"), "result.status", status, '"done" or "failed"')
+        updates = []
+        for result in results:
+            key = result["key"]
+            status = result["status"]
+            require(status in ("done", "failed"), "result.status", status, '"done" or "failed"')
+            agents_path = cx_path = None
+            if result.get("agents_parquet") is not None:
+                (self.directory / "agents").mkdir(exist_ok=True)
+                agents_path = f"agents/{key}.parquet"
+                _fsync_write(self.directory / agents_path, result["agents_parquet"])
+            if result.get("counterexample_json") is not None:
+                (self.directory / "counterexamples").mkdir(exist_ok=True)
+                claim = "".join(ch if ch.isalnum() or ch in "-_" else "-"
+                                for ch in result.get("counterexample_claim", "claim"))
+                cx_path = f"counterexamples/{key}-{claim}.json"
+                _fsync_write(self.directory / cx_path, result["counterexample_json"])
+            metrics = result.get("metrics")
+            updates.append((status, time.time(), result.get("seconds"), result.get("worker"),
+                            json.dumps(metrics, sort_keys=True, allow_nan=True) if metrics is not None else None,
+                            result.get("error"), agents_path, cx_path, key))
         with self.conn:
             self.conn.execute("BEGIN")
-            self.conn.execute(
+            self.conn.executemany(
                 "UPDATE runs SET status = ?, finished = ?, seconds = ?, worker = ?, metrics = ?, error = ?, "
-                "agents_path = ?, counterexample = ? WHERE key = ?",
-                (status, time.time(), result.get("seconds"), result.get("worker"),
-                 json.dumps(result.get("metrics"), sort_keys=True, allow_nan=True) if result.get("metrics") is not None else None,
-                 result.get("error"), agents_path, cx_path, key))
+                "agents_path = ?, counterexample = ? WHERE key = ?", updates)
 
     def rows(self, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Return every row as a dict (JSON columns decoded), ordered by (cell, replication, key)."""

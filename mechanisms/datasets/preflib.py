@@ -85,12 +85,14 @@ def read_soc(path: str | pathlib.Path) -> SocData:
 
 
 def course_market(data: SocData, k: int, capacity_factor: float = 0.9,
-                  capacity: int | None = None) -> tuple[Goods, list[BundleRanking]]:
+                  capacity: int | None = None, min_size: int | None = None) -> tuple[Goods, list[BundleRanking]]:
     """Return the goods and one bundle ranking per student for a "k courses each" market.
 
     Each course's capacity is ``capacity`` if given, else ``ceil(capacity_factor * N * k / m)``
     (N students, m courses): e.g. AGH 2004 with k=3 and factor 0.9 gives ceil(0.9*153*3/7) = 60.
-    Student rankings are lexicographic in their course order over bundles of exactly k courses.
+    Student rankings are lexicographic in their course order over bundles of ``min_size..k``
+    courses (default: exactly k). Smaller bundles matter for "up to one object" comparisons:
+    with exactly-k rankings, a bundle minus one course is outside the feasible set.
     """
     m = len(data.names)
     require(isinstance(k, int) and 1 <= k <= m, "k", k, f"an integer in [1, {m}]")
@@ -103,7 +105,7 @@ def course_market(data: SocData, k: int, capacity_factor: float = 0.9,
     rankings = []
     for order in data.expanded():
         if order not in cache:
-            cache[order] = BundleRanking.from_item_order(order, m, k)
+            cache[order] = BundleRanking.from_item_order(order, m, k, min_size)
         rankings.append(cache[order])
     return goods, rankings
 

@@ -36,7 +36,7 @@ from scipy.optimize import linprog
 
 from ..errors import require
 from ..market import masks_to_matrix
-from ..preferences import AFFORD_TOL, BundleRanking
+from ..preferences import BundleRanking
 
 #: A bundle counts as demanded at budget b only if every better bundle costs more than
 #: b + DEMAND_GAP: wider than AFFORD_TOL so that ``best_affordable`` agrees with the solver.
@@ -93,10 +93,13 @@ class TypeTable:
         self.flat_lin = self.flat_t * L + self.flat_r
         # Bundles are small (a few goods): store each as its item indices, padded with the
         # index m of a dummy zero-price good, so costs are gathers and demand is a bincount.
-        A = masks_to_matrix(masks[self.flat_t, self.flat_r], m) if self.flat_t.size else np.zeros((0, m))
-        sigma = max(int(A.sum(axis=1).max()) if A.size else 0, 1)
-        order = np.argsort(-A, axis=1, kind="stable")[:, :sigma]
-        self.items = np.where(np.take_along_axis(A, order, axis=1) > 0, order, m).astype(np.int64)
+        # (bits are bools, 8x smaller than a float matrix: this table bounds memory at scale)
+        flat_masks = masks[self.flat_t, self.flat_r]
+        bits = ((flat_masks[:, None] >> np.arange(m, dtype=np.int64)) & 1).astype(bool)
+        sigma = max(int(bits.sum(axis=1).max()) if bits.size else 0, 1)
+        order = np.argsort(~bits, axis=1, kind="stable")[:, :sigma]
+        self.items = np.where(np.take_along_axis(bits, order, axis=1), order, m).astype(np.int64)
+        del bits
 
     @classmethod
     def from_reports(cls, rankings: Sequence[BundleRanking]) -> tuple[TypeTable, np.ndarray]:

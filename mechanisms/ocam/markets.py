@@ -42,22 +42,24 @@ def scored_rankings(scores: np.ndarray, min_size: int, max_size: int, top: int |
     """
     T, m = scores.shape
     masks, M = _combos(m, min_size, max_size)
-    values = scores @ M.T  # (T, K)
-    if complementarities is not None:
-        values += np.einsum("kj,tjl,kl->tk", M, complementarities, M)
     sizes = M.sum(axis=1)
     out = []
-    for t in range(T):
-        keep = np.flatnonzero(values[t] > 0)
-        if top is not None and keep.size > top:
-            # partial selection first: only the best `top` need a full sort
-            part = keep[np.argpartition(-values[t, keep], top - 1)[:top]]
-            cut = values[t, part].min()
-            keep = keep[values[t, keep] >= cut]
-        order = keep[np.lexsort((masks[keep], sizes[keep], -values[t, keep]))]
-        if top is not None:
-            order = order[:top]
-        out.append(BundleRanking(m, tuple(int(b) for b in masks[order])))
+    # chunks of types keep the (types x all bundles) score table small for large m
+    chunk = max(1, int(2e7 // max(masks.size, 1)))
+    for start in range(0, T, chunk):
+        values = scores[start:start + chunk] @ M.T  # (chunk, K)
+        if complementarities is not None:
+            values += np.einsum("kj,tjl,kl->tk", M, complementarities[start:start + chunk], M)
+        for row in values:
+            keep = np.flatnonzero(row > 0)
+            if top is not None and keep.size > top:
+                # partial selection first: only the best `top` need a full sort
+                part = keep[np.argpartition(-row[keep], top - 1)[:top]]
+                keep = keep[row[keep] >= row[part].min()]
+            order = keep[np.lexsort((masks[keep], sizes[keep], -row[keep]))]
+            if top is not None:
+                order = order[:top]
+            out.append(BundleRanking(m, tuple(int(b) for b in masks[order])))
     return out
 
 

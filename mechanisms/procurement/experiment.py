@@ -311,3 +311,42 @@ def run_experiment(out_dir: str | pathlib.Path, **kw: Any) -> dict[str, Any]:
     png = plot_tradeoff(rows, out / "tradeoff.png")
     found = write_findings(rows, out / "findings.json")
     return {"csv": str(csv), "plot": str(png), "findings": len(found), "rows": len(rows), "seconds": elapsed}
+
+
+def order_average(name: str, market: Any, costs: Sequence[float], params: dict[str, Any] | None = None,
+                  seed: int = 0) -> float:
+    """Return E_pi[v(A)] over all n! arrival orders, exactly, with the coins of ``seed``.
+
+    With the branch probabilities forced to 0 or 1 (e.g. ``p`` of Mechanism 2) the coins do
+    not matter and this is the exact expectation of that branch in the random-order model.
+    Feasible for n <= 7.
+    """
+    import itertools
+
+    n = market.n_agents
+    require(n <= 7, "n", n, "at most 7 sellers (n! orders)")
+    mech = make_mechanism(name, market, params or {})
+    c = np.asarray(costs, dtype=np.float64)
+    total, count = 0.0, 0
+    for order in itertools.permutations(range(n)):
+        simulate(mech, c, order, seed)
+        total += mech.value()
+        count += 1
+    return total / count
+
+
+def exact_mech2_ratio(valuation: Any, costs: Sequence[float], budget: float, eps: float,
+                      p: float = 0.46, a: float = 0.685, z: float = 1.85) -> tuple[float, float]:
+    """Return (exact OPT / E[v(A)] of Mechanism 2, Lemma 2's factor) on a small instance.
+
+    E[v(A)] = p E_pi[line-2 branch] + (1 - p) E_pi[posted-price branch], each averaged over
+    all n! orders (:func:`order_average`): no sampling error, so a ratio above the factor
+    would be a counterexample to Lemma 2.
+    """
+    opt = offline_opt(valuation, costs, budget).value
+    market = procurement_market(valuation, budget, PredictionModel(eps).predict(opt))
+    single = order_average("bf_mech2", market, costs, {"p": 1.0, "a": a, "z": z})
+    posted = order_average("bf_mech2", market, costs, {"p": 0.0, "a": a, "z": z})
+    ev = p * single + (1 - p) * posted
+    f = bd.lemma2_fraction(eps, p, a, z)
+    return (opt / ev if ev > 0 else math.inf), (1 / f if f > 0 else math.inf)

@@ -197,3 +197,18 @@ def test_reports_outside_the_mechanisms_domain_are_counted_apart(bf_setup):
     assert t["invalid"].sum() // len(rep.claims) >= 1
     assert rep.checked("universal_truthfulness") + t["invalid"].sum() // len(rep.claims) == len(devs)
     assert "refused by the mechanism as invalid reports" in rep.verdicts()[-1] and "bid" in rep.verdicts()[-1]
+
+
+def test_ocam_coalitions_use_exact_supports_and_catch_the_mutant(ocam_setup):
+    from abm.audit.search import coalitions_of
+
+    market, types, sched, params = ocam_setup
+    opts = {a: [d.reports[a]] for d in disguises(types, range(13, 40)) for a in d.reports}
+    groups = [(a, a + 1) for a in range(13, 39, 2)]
+    devs = list(coalitions_of(opts, 2, groups=groups))
+    ok = audit(lambda: build_mechanism("ocam", market, params), sched, types, 3, devs, claims=["gsp1"])
+    assert ok.checked("gsp1") == len(devs) == 13 and ok.violations("gsp1") == 0
+    assert "supports exact" in ok.verdicts()[0]
+    bad = audit(lambda: build_mechanism("mutant_ocam_rich_unseen", market, params), sched, types, 3, devs,
+                claims=["gsp1"])
+    assert bad.violations("gsp1") >= 1 and bad.table()["coalition_size"].eq(2).all()

@@ -7,11 +7,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mechanisms.errors import ConfigError
 from mechanisms.protocol import make_mechanism
 from mechanisms.procurement import PredictionModel, offline_opt, procurement_market, random_instance, simulate
-from mechanisms.procurement.experiment import (assemble_rows, plot_tradeoff, ratio_table, read_table, run_cell,
+from mechanisms.procurement.experiment import (assemble_rows, exact_mech2_ratio, plot_tradeoff, ratio_table, read_table, run_cell,
                                                run_experiment, theoretical_ratio)
 from mechanisms.procurement.run import arrival_order
 from mechanisms.rng import Streams
@@ -80,3 +82,13 @@ def test_experiment_validates_before_work(kw, field):
     with pytest.raises(ConfigError) as e:
         ratio_table(**{"families": ["additive"], "n": 10, "reps": 4, **kw})
     assert e.value.field == field
+
+
+@settings(max_examples=8, deadline=None)
+@given(family=st.sampled_from(["additive", "coverage", "budget_additive", "facility_location"]),
+       n=st.integers(2, 4), seed=st.integers(0, 10**6), eps=st.sampled_from([0.0, 0.5]))
+def test_exact_mech2_ratio_within_lemma2(family, n, seed, eps):
+    # exact expectation over all n! orders and both branches: no sampling error
+    inst = random_instance(family, n, seed, budget_frac=0.4)
+    ratio, bound = exact_mech2_ratio(inst.valuation, inst.costs, inst.budget, eps)
+    assert 1.0 <= ratio + 1e-9 and ratio <= bound
