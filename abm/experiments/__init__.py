@@ -8,13 +8,13 @@ loader), :func:`export`, :func:`build_report`, and the figure functions of
 (:mod:`abm.experiments.cli`); the per-run work is :func:`abm.experiments.cells.run_cell`.
 """
 from .cells import run_cell
-from .execute import SweepOutcome, default_workers, run_sweep
+from .execute import SweepOutcome, auto_chunk, default_workers, run_sweep
 from .export import export, load
 from .store import Store
 from .sweep import AuditSpec, Sweep, Task, cell_key, load_sweep, parse_sweep
 
 __all__ = [
-    "AuditSpec", "MissingColumns", "Store", "Sweep", "SweepOutcome", "Task", "build_report", "cell_key",
+    "AuditSpec", "MissingColumns", "auto_chunk", "Store", "Sweep", "SweepOutcome", "Task", "build_report", "cell_key",
     "default_workers", "export", "load", "load_sweep", "metric_vs_size", "parse_sweep", "placement_rates",
     "procurement_ratio", "rate_vs_size", "run_cell", "run_sweep", "strategy_comparison",
 ]

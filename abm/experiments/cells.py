@@ -97,7 +97,34 @@ def run_metrics(sc: Scenario, seed: int) -> tuple[dict[str, Any], pd.DataFrame, 
     m = agent_metrics(a)
     m["mechanism"] = sc.mechanism
     m.update(summary_metrics(model.mechanism.summary()))
+    m.update(procurement_metrics(sc, model))
     return m, a, None
+
+
+def procurement_metrics(sc: Scenario, model) -> dict[str, Any]:
+    """Return ``opt_value``, ``value``, ``ratio`` and ``prediction_error`` of a procurement run.
+
+    Budget-feasible paper, Section 2: ``opt_value`` is v(S*), the offline optimum of problem (1)
+    under the TRUE costs (``mechanisms.procurement.offline.offline_opt``); ``value`` is v(A) of
+    the hired set; ``ratio`` = v(S*) / v(A) (NaN when nothing was hired); ``prediction_error``
+    is the scenario's ``market.prediction_error`` (eps of omega = (1 -/+ eps) v(S*)). Empty for
+    other markets, or when the market carries no valuation.
+    """
+    market = model.market
+    valuation = (market.extra or {}).get("valuation") if market.kind == "procurement" else None
+    value_fn = getattr(model.mechanism, "value", None)
+    if valuation is None or value_fn is None:
+        return {}
+    from mechanisms.procurement.offline import offline_opt
+
+    costs = [p.true_type.value for p in model.participants]
+    opt = float(offline_opt(valuation, costs, float(market.extra["budget"])).value)
+    value = float(value_fn())
+    out = {"opt_value": opt, "value": value, "ratio": opt / value if value > 0 else math.nan}
+    eps = sc.raw.get("market", {}).get("prediction_error")
+    if eps is not None:
+        out["prediction_error"] = float(eps)
+    return out
 
 
 def agent_metrics(a: pd.DataFrame) -> dict[str, Any]:

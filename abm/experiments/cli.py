@@ -22,7 +22,8 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="attach to a running dask scheduler, e.g. tcp://127.0.0.1:8786")
     p.add_argument("--workers", type=int, default=None, help="local cluster size (default: the cores available)")
-    p.add_argument("--chunk", type=int, default=1, help="runs per dask task (default 1)")
+    p.add_argument("--chunk", type=int, default=None,
+                   help="runs per dask task (default: runs / (10 x workers), between 1 and 20)")
     p.add_argument("--dry-run", action="store_true", help="validate the grid and print its size; run nothing")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

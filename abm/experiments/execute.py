@@ -54,7 +54,7 @@ def default_workers() -> int:
 
 
 def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local", scheduler: str | None = None,
-              workers: int | None = None, chunk: int = 1, quiet: bool = False,
+              workers: int | None = None, chunk: int | None = None, quiet: bool = False,
               connect_timeout: float = 10.0, client: Any = None) -> SweepOutcome:
     """Run ``sweep`` into the experiment ``directory``; return the counts.
 
@@ -68,9 +68,9 @@ def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local
         ``local``: a dask ``LocalCluster`` of ``workers`` single-threaded processes (default:
         the cores available); ``scheduler``: the running dask scheduler at ``scheduler``
         (e.g. ``"tcp://127.0.0.1:8786"``); ``serial``: in this process.
-    chunk : int, default 1
-        Runs per dask task (larger chunks amortise the scheduler's per-task overhead on very
-        small cells).
+    chunk : int, optional
+        Runs per dask task. Larger chunks amortise the scheduler's per-task overhead (a few ms)
+        on small cells; default :func:`auto_chunk` (1 for small sweeps, up to 20 for large ones).
     quiet : bool
         No progress bar.
     connect_timeout : float, default 10
@@ -81,7 +81,7 @@ def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local
     """
     require(backend in BACKENDS, "--backend", backend, f"one of {list(BACKENDS)}")
     require(backend != "scheduler" or bool(scheduler), "--scheduler", scheduler, "a scheduler address")
-    require(isinstance(chunk, int) and chunk >= 1, "--chunk", chunk, "a positive integer")
+    require(chunk is None or (isinstance(chunk, int) and chunk >= 1), "--chunk", chunk, "a positive integer")
     require(workers is None or (isinstance(workers, int) and workers >= 1), "--workers", workers, "a positive integer")
     tasks = sweep.tasks()
     with Store.open(directory, create=True) as store:
@@ -96,8 +96,7 @@ def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local
         progress = SweepProgress(len(tasks), len(tasks) - len(todo), desc=sweep.name, quiet=quiet)
         done = failed = 0
         try:
-            chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
-            for batch in _results(chunks, backend, scheduler, workers, store, connect_timeout, client):
+            for batch in _results(todo, chunk, backend, scheduler, workers, store, connect_timeout, client):
                 store.record_many(batch)
                 for result in batch:
                     progress.update(result["status"])
@@ -109,22 +108,31 @@ def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local
     return SweepOutcome(pathlib.Path(directory), len(tasks), len(tasks) - len(todo), len(todo), done, failed, where)
 
 
-def _results(chunks: Sequence[list[Task]], backend: str, scheduler: str | None, workers: int | None,
+def auto_chunk(runs: int, workers: int) -> int:
+    """Return the default runs per dask task: ``runs / (10 * workers)``, clipped to [1, 20].
+
+    Ten tasks per worker keep the load balanced at the end of a sweep; at most 20 runs per
+    task keep progress and crash losses fine-grained.
+    """
+    return max(1, min(20, runs // (10 * max(1, workers))))
+
+
+def _results(todo: Sequence[Task], chunk: int | None, backend: str, scheduler: str | None, workers: int | None,
              store: Store, connect_timeout: float = 10.0, client: Any = None) -> Iterator[list[dict[str, Any]]]:
-    """Yield batches of results of the tasks of ``chunks``, in completion order."""
-    if not chunks:
+    """Yield batches of results of the tasks ``todo``, in completion order."""
+    if not todo:
         return
     if client is not None:
-        yield from _dask_results(client, chunks, store)
+        yield from _dask_results(client, todo, chunk, store)
         return
     if backend == "serial":
-        for c in chunks:
-            store.mark_running([t.key for t in c])
-            yield run_cells(c)
+        for t in todo:
+            store.mark_running([t.key])
+            yield run_cells([t])
         return
     client, cluster = _client(backend, scheduler, workers, connect_timeout)
     try:
-        yield from _dask_results(client, chunks, store)
+        yield from _dask_results(client, todo, chunk, store)
     finally:
         client.close()
         if cluster is not None:
@@ -150,14 +158,17 @@ def _client(backend: str, scheduler: str | None, workers: int | None, connect_ti
     return Client(cluster), cluster
 
 
-def _dask_results(client, chunks: Sequence[list[Task]], store: Store) -> Iterator[list[dict[str, Any]]]:
-    """Submit every chunk; yield the results of the tasks finished so far, batch by batch.
+def _dask_results(client, todo: Sequence[Task], chunk: int | None, store: Store) -> Iterator[list[dict[str, Any]]]:
+    """Submit the runs in chunks; yield the results of the tasks finished so far, batch by batch.
 
     Batches amortise the store's transaction over whatever finished while the previous batch
     was being written. A task that could not run (worker lost, ...) fails its runs.
     """
     from distributed import as_completed
 
+    if chunk is None:
+        chunk = auto_chunk(len(todo), sum(client.nthreads().values()))
+    chunks = [list(todo[i:i + chunk]) for i in range(0, len(todo), chunk)]
     store.mark_running([t.key for c in chunks for t in c])
     futures = client.map(run_cells, list(chunks), pure=False)
     owner = {f.key: c for f, c in zip(futures, chunks)}

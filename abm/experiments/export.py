@@ -6,8 +6,9 @@
 >>> ex.load("results/ocam-eps", table="strategies")     # one row per run and strategy label
 >>> ex.load("results/ocam-eps", table="agents")         # every per-agent table, stacked
 
-Columns of the ``runs`` table: ``key``, ``cell`` (grid point index), ``replication``, ``seed``,
-``status``, one column per axis (named by its dotted path; list/table values as JSON text),
+Columns of the ``runs`` table: ``key``, ``cell`` (grid point index), ``replication``, ``seed``
+(the run's seed), ``status``, one column per axis (named by its dotted path, ``axis:seed`` for a
+``seed`` axis; list/table values as JSON text),
 every scalar metric of :mod:`abm.experiments.cells` (``n``, ``mechanism``, ``gain_rate``,
 ``mean_true_rank``, ``mech_*``, ...), ``error`` (traceback of a failed run), ``agents_path``,
 ``counterexample``; with ``timings=True`` also ``attempts``, ``started``, ``finished``,
@@ -31,8 +32,21 @@ TABLES = ("runs", "strategies", "agents")
 TIMING_COLUMNS = ("attempts", "started", "finished", "seconds", "worker")
 
 
+#: Columns every table starts with; an axis of the same name (e.g. ``seed``) is renamed ``axis:<name>``.
+ID_COLUMNS = ("key", "cell", "replication", "seed", "status")
+
+
 def _axis_value(v: Any) -> Any:
     return json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v
+
+
+def axis_column(axis: str) -> str:
+    """Return the column name of ``axis`` in the loaded tables (``axis:seed`` for the seed axis)."""
+    return f"axis:{axis}" if axis in ID_COLUMNS else axis
+
+
+def _axes(params: dict[str, Any]) -> dict[str, Any]:
+    return {axis_column(a): _axis_value(v) for a, v in params.items()}
 
 
 def load(experiment: str | pathlib.Path, table: str = "runs", timings: bool = False,
@@ -67,7 +81,7 @@ def load(experiment: str | pathlib.Path, table: str = "runs", timings: bool = Fa
         for r in rows:
             d: dict[str, Any] = {"key": r["key"], "cell": r["cell"], "replication": r["replication"], "seed": r["seed"],
                                  "status": r["status"]}
-            d.update({a: _axis_value(v) for a, v in r["params"].items()})
+            d.update(_axes(r["params"]))
             for k, v in (r["metrics"] or {}).items():
                 if isinstance(v, (int, float, str, bool)) or v is None:
                     d[k] = v
@@ -82,7 +96,7 @@ def load(experiment: str | pathlib.Path, table: str = "runs", timings: bool = Fa
         for r in rows:
             for s in (r["metrics"] or {}).get("by_strategy", []):
                 out.append({"key": r["key"], "cell": r["cell"], "replication": r["replication"], "seed": r["seed"],
-                            **{a: _axis_value(v) for a, v in r["params"].items()},
+                            **_axes(r["params"]),
                             "mechanism": (r["metrics"] or {}).get("mechanism"), "n": (r["metrics"] or {}).get("n"), **s})
         return pd.DataFrame(out)
     frames = []
@@ -92,7 +106,7 @@ def load(experiment: str | pathlib.Path, table: str = "runs", timings: bool = Fa
             continue
         a = pd.read_parquet(base / r["agents_path"])
         front = {"key": r["key"], "cell": r["cell"], "replication": r["replication"], "seed": r["seed"],
-                 **{k: _axis_value(v) for k, v in r["params"].items()}}
+                 **_axes(r["params"])}
         for i, (k, v) in enumerate(front.items()):
             a.insert(i, k if k not in a.columns else f"run_{k}", v)
         frames.append(a)
@@ -103,7 +117,7 @@ def _order(df: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     """Return ``df`` sorted by (cell, replication, key), columns: ids, axes, mechanism, n, metrics, paths."""
     if df.empty:
         return df
-    first = ["key", "cell", "replication", "seed", "status"] + [a for a in axes if a in df.columns]
+    first = list(ID_COLUMNS) + [axis_column(a) for a in axes if axis_column(a) in df.columns]
     first += [c for c in ("mechanism", "n") if c in df.columns and c not in first]
     last = [c for c in ("error", "agents_path", "counterexample", *TIMING_COLUMNS) if c in df.columns]
     middle = sorted(c for c in df.columns if c not in first and c not in last)

@@ -18,7 +18,7 @@ import pandas as pd
 from mechanisms.errors import require
 
 from . import figures as F
-from .export import load
+from .export import axis_column, load
 from .store import Store
 
 #: Metrics averaged per grid point in the summary table, when present.
@@ -43,7 +43,7 @@ def summary_table(runs: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     done = runs[runs["status"] == "done"]
     if done.empty:
         return pd.DataFrame()
-    keys = ["cell"] + [a for a in axes if a in done.columns]
+    keys = ["cell"] + [axis_column(a) for a in axes if axis_column(a) in done.columns]
     metrics = [m for m in SUMMARY_METRICS if m in done.columns and pd.api.types.is_numeric_dtype(done[m])]
     g = done.groupby(keys, sort=True, dropna=False)
     out = g[metrics].mean().reset_index() if metrics else g.size().reset_index()[keys]
@@ -51,22 +51,39 @@ def summary_table(runs: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     return out
 
 
-def figure_specs(runs: pd.DataFrame, strategies: pd.DataFrame, kind: str) -> list[tuple[str, Callable[[], Any]]]:
+def line_groups(runs: pd.DataFrame, axes: list[str]) -> str | None:
+    """Return the column that splits the lines of the size figures.
+
+    ``mechanism`` when the experiment has several; else the first axis outside
+    ``population.*`` (those set the size) with more than one value; else None.
+    """
+    if "mechanism" in runs and runs["mechanism"].nunique() > 1:
+        return "mechanism"
+    for a in axes:
+        col = axis_column(a)
+        if not a.startswith("population.") and col in runs and runs[col].nunique() > 1:
+            return col
+    return "mechanism" if "mechanism" in runs else None
+
+
+def figure_specs(runs: pd.DataFrame, strategies: pd.DataFrame, kind: str,
+                 axes: list[str] | None = None) -> list[tuple[str, Callable[[], Any]]]:
     """Return (file stem, figure thunk) pairs for the report, by sweep kind."""
     specs: list[tuple[str, Callable[[], Any]]] = []
     done = runs[runs["status"] == "done"] if "status" in runs else runs
+    by = line_groups(done, axes or [])
     if kind == "audit":
-        specs.append(("gain_rate_vs_n", lambda: F.rate_vs_size(done, "profitable", "deviations",
+        specs.append(("gain_rate_vs_n", lambda: F.rate_vs_size(done, "profitable", "deviations", by=by,
                                                                title="gain rate (profitable deviations) vs n",
                                                                ylabel="share of deviations that gain")))
-        specs.append(("violation_rate_vs_n", lambda: F.rate_vs_size(done, "violations", "checked",
+        specs.append(("violation_rate_vs_n", lambda: F.rate_vs_size(done, "violations", "checked", by=by,
                                                                     title="claim violation rate vs n",
                                                                     ylabel="violations / checks")))
         specs.append(("gain_rate_by_strategy", lambda: F.strategy_comparison(strategies, "gain_rate")))
     else:
-        specs.append(("rank_gain_vs_n", lambda: F.metric_vs_size(done, "rank_gain",
+        specs.append(("rank_gain_vs_n", lambda: F.metric_vs_size(done, "rank_gain", by=by,
                                                                  title="rank gain of misreporters vs n")))
-        specs.append(("utility_gain_vs_n", lambda: F.metric_vs_size(done, "utility_gain",
+        specs.append(("utility_gain_vs_n", lambda: F.metric_vs_size(done, "utility_gain", by=by,
                                                                     title="utility gain of misreporters vs n")))
         specs.append(("rank_by_strategy", lambda: F.strategy_comparison(strategies, "mean_true_rank")))
         specs.append(("utility_by_strategy", lambda: F.strategy_comparison(strategies, "mean_utility")))
@@ -113,7 +130,7 @@ def build_report(experiment: str | pathlib.Path, fmt: str = "md", out: str | pat
     summ = summary_table(runs, axes) if not runs.empty else pd.DataFrame()
     parts.append(("table", summ) if not summ.empty else ("note", "no finished runs yet"))
     parts.append(("h2", "Figures"))
-    for stem, thunk in figure_specs(runs, strategies, kind):
+    for stem, thunk in figure_specs(runs, strategies, kind, axes):
         try:
             fig = thunk()
         except F.MissingColumns as e:

@@ -95,6 +95,9 @@ class Store:
         db = d / DB_NAME
         if not db.exists():
             require(create, "experiment", str(d), f"an experiment directory holding {DB_NAME} (run a sweep first)")
+            # never scatter results into an unrelated folder (e.g. --out pointing at $HOME)
+            require(not d.exists() or not any(p.name != "sweep.json" for p in d.iterdir()), "experiment", str(d),
+                    f"a new or empty directory, or an experiment directory holding {DB_NAME}")
             d.mkdir(parents=True, exist_ok=True)
             cls._create(db)
         cls._check_file(db)

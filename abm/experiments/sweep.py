@@ -211,15 +211,16 @@ def parse_sweep(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".", defa
         axes[axis] = list(values)
     replications = reps if reps is not None else base.replications
     # one axis at a time: an error names the axis and the value
-    for axis, values in axes.items():
-        for v in values:
-            _apply(base, {axis: v}, f"axes.{axis}", v)
+    single = {(axis, canonical_json(v)): _apply(base, {axis: v}, f"axes.{axis}", v)
+              for axis, values in axes.items() for v in values}
     sweep = Sweep(name, base, axes, replications, kind, audit, copy.deepcopy(dict(raw)))
     grid = []
     for point in sweep.points():
-        if len(point) <= 1:
-            grid.append(_apply(base, point, f"axes.{next(iter(point))}" if point else "base",
-                               next(iter(point.values())) if point else None))
+        if not point:
+            grid.append(base)
+        elif len(point) == 1:  # already validated alone
+            (axis, v), = point.items()
+            grid.append(single[(axis, canonical_json(v))])
         else:
             grid.append(_apply(base, point, "axes", point))
     sweep.grid = grid

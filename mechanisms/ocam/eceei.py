@@ -325,9 +325,72 @@ def _certificate(table: TypeTable, p: np.ndarray, capacity: np.ndarray, eps: flo
                             lp.demand, lp.error, tol, lp.error <= tol, it, n_lp, time.perf_counter() - t0)
 
 
+@dataclass
+class _Search:
+    """State shared by the stages of one price search (counters, best certificate so far)."""
+
+    table: TypeTable
+    cap: np.ndarray
+    tol: float
+    deadline: float
+    lp_first: int
+    lp_below: float
+    iterations: int = 0
+    lp_solves: int = 0
+
+    def run(self, p: np.ndarray, eps: float, step0: float, max_iter: int) -> tuple[LPResult, np.ndarray, np.ndarray]:
+        """Rprop on the smoothed excess demand at budget band [1 - eps, 1] from prices ``p``.
+
+        Returns (best LP result at this eps, its prices, the last iterate).
+        """
+        table, cap = self.table, self.cap
+        lo, hi = 1.0 - eps, 1.0
+        free = cap > 0
+        scale = np.maximum(cap, 1.0)
+        step = np.full(table.m, float(step0))
+        last_sign = np.zeros(table.m)
+        best: LPResult | None = None
+        best_p = p.copy()
+        next_lp = max(int(self.lp_first), 1)
+        last_lp_smooth = math.inf
+        for it in range(1, max_iter + 1):
+            self.iterations += 1
+            d = smoothed_demand(table, p, lo, hi)
+            z = (d - cap) / scale
+            # Complementary slackness: a free good with p = 0 and excess supply is in equilibrium.
+            viol = np.where((p <= 0) & (z < 0), 0.0, z)
+            viol[~free] = 0.0
+            smooth_err = float(np.abs(viol).max())
+            scheduled = it == next_lp
+            if scheduled:
+                next_lp *= 2
+            if scheduled or (smooth_err < self.lp_below and smooth_err < 0.5 * last_lp_smooth):
+                last_lp_smooth = smooth_err
+                lp = clearing_lp(table, p, cap, lo, hi)
+                self.lp_solves += 1
+                if best is None or lp.error < best.error:
+                    best, best_p = lp, p.copy()
+                if lp.error <= self.tol:
+                    break
+            if time.perf_counter() > self.deadline:
+                break
+            s = np.sign(viol)
+            same = s * last_sign
+            step = np.where(same > 0, np.minimum(step * _GROW, 0.5), np.where(same < 0, step * _SHRINK, step))
+            step = np.maximum(step, 1e-16)
+            p = np.where(free, np.maximum(p + s * step, 0.0), p)
+            last_sign = np.where(same < 0, 0.0, s)
+        lp = clearing_lp(table, p, cap, lo, hi) if best is None else best
+        if best is None:
+            self.lp_solves += 1
+            best_p = p.copy()
+        return lp, best_p, p
+
+
 def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float], capacity: Sequence[float] | np.ndarray,
-                eps: float, tol: float = 1e-9, max_iter: int = 5000, time_limit: float = 30.0,
-                lp_first: int = 100, lp_below: float = 0.05, initial_step: float = 0.01) -> ECEEICertificate:
+                eps: float, tol: float = 1e-9, max_iter: int = 5000, time_limit: float = math.inf,
+                lp_first: int = 100, lp_below: float = 0.05, initial_step: float = 0.01,
+                direct_iter: int = 500, homotopy_start: float = 0.4, band_ratio: float = 0.7) -> ECEEICertificate:
     """Return an eps-ECEEI (Definition 4) of the economy, as a checked certificate.
 
     Parameters
@@ -341,16 +404,22 @@ def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float
     tol : float
         Target largest relative clearing violation (default 1e-9).
     max_iter, time_limit : int, float
-        Stop the price search after this many iterations or seconds; the best certificate
-        found is returned with ``converged = False`` and its error (a warning is issued).
+        Stop the price search after this many iterations in total or seconds; the best
+        certificate found is returned with ``converged = False`` and its error (a warning is
+        issued). A finite ``time_limit`` makes the result depend on machine speed.
     lp_first, lp_below : int, float
-        Try the exact clearing LP at iterations lp_first, 2 lp_first, 4 lp_first, ... (the LP
-        mixes more freely than uniform budgets, so it often clears well before the smoothed
-        demand does), and whenever the smoothed relative error is below ``lp_below`` and has
-        halved since the last attempt.
+        Try the exact clearing LP at iterations lp_first, 2 lp_first, 4 lp_first, ... of a stage
+        (the LP mixes more freely than uniform budgets, so it often clears well before the
+        smoothed demand does), and whenever the smoothed relative error is below ``lp_below``
+        and has halved since the last attempt.
     initial_step : float
         First price step of the Rprop search (per good; grows x1.5 while the excess keeps its
         sign, halves when it flips).
+    direct_iter, homotopy_start, band_ratio : int, float, float
+        The search first runs ``direct_iter`` iterations at ``eps``. If that fails it follows a
+        homotopy: solve with the wider band ``max(homotopy_start, eps)`` (smoother demand, where
+        tatonnement cycles less), then shrink the band by ``band_ratio`` stage by stage down to
+        ``eps``, each stage warm-started at the previous stage's prices.
 
     Returns
     -------
@@ -366,57 +435,37 @@ def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float
     require(cap.shape == (table.m,), "capacity", cap.tolist(), f"{table.m} capacities")
     require(bool(np.all(np.isfinite(cap)) and np.all(cap >= 0)), "capacity", cap.tolist(), "non-negative capacities")
     t0 = time.perf_counter()
-    lo, hi = 1.0 - eps, 1.0
+    lo = 1.0 - eps
     zero = cap <= 0
     p = np.where(zero, UNAFFORDABLE, 0.0)
-    free = ~zero
     # Warm start: goods over-demanded at p = 0 start at the per-good share of a unit budget
     # spread over an average top bundle (prices of about 1/size buy a bundle of that size).
-    d0 = smoothed_demand(table, p, lo, hi)
+    d0 = smoothed_demand(table, p, lo, 1.0)
     tops = table.masks[:, 0]
     size = float(np.average([int(b).bit_count() for b in tops], weights=table.counts)) if tops.any() else 1.0
-    p = np.where(free & (d0 > cap), lo / max(size, 1.0), p)
-    scale = np.maximum(cap, 1.0)
-    step = np.full(table.m, float(initial_step))
-    last_sign = np.zeros(table.m)
-    best: LPResult | None = None
-    best_p = p.copy()
-    n_lp = 0
-    it = 0
-    next_lp = max(int(lp_first), 1)
-    last_lp_smooth = math.inf
-    for it in range(1, max_iter + 1):
-        d = smoothed_demand(table, p, lo, hi)
-        z = (d - cap) / scale
-        # Complementary slackness: a free good with p = 0 and excess supply is in equilibrium.
-        viol = np.where((p <= 0) & (z < 0), 0.0, z)
-        viol[~free] = 0.0
-        smooth_err = float(np.abs(viol).max())
-        scheduled = it == next_lp
-        if scheduled:
-            next_lp *= 2
-        if scheduled or (smooth_err < lp_below and smooth_err < 0.5 * last_lp_smooth):
-            last_lp_smooth = smooth_err
-            lp = clearing_lp(table, p, cap, lo, hi)
-            n_lp += 1
-            if best is None or lp.error < best.error:
-                best, best_p = lp, p.copy()
-            if lp.error <= tol:
+    p0 = np.where(~zero & (d0 > cap), lo / max(size, 1.0), p)
+    search = _Search(table, cap, tol, t0 + time_limit, lp_first, lp_below)
+    best, best_p, _ = search.run(p0, eps, initial_step, min(direct_iter, max_iter))
+    if best.error > tol and search.iterations < max_iter:
+        # Homotopy in the budget band (eps_k halving down to eps), warm-started.
+        bands = [max(homotopy_start, eps)]
+        while bands[-1] * band_ratio > eps:
+            bands.append(bands[-1] * band_ratio)
+        if bands[-1] != eps:
+            bands.append(eps)
+        p = p0
+        for k, band in enumerate(bands):
+            left = max_iter - search.iterations
+            if left <= 0 or time.perf_counter() > search.deadline:
                 break
-        if time.perf_counter() - t0 > time_limit:
-            break
-        s = np.sign(viol)
-        same = s * last_sign
-        step = np.where(same > 0, np.minimum(step * _GROW, 0.5), np.where(same < 0, step * _SHRINK, step))
-        step = np.maximum(step, 1e-16)
-        p = np.where(free, np.maximum(p + s * step, 0.0), p)
-        last_sign = np.where(same < 0, 0.0, s)
-    if best is None:  # the loop never tried the LP (tiny max_iter or time_limit)
-        best, best_p = clearing_lp(table, p, cap, lo, hi), p.copy()
-        n_lp += 1
-    cert = _certificate(table, best_p, cap, eps, best, tol, it, n_lp, t0)
+            per_stage = left if band == eps else max(left // (len(bands) - k), 1)
+            lp, lp_p, last = search.run(p, band, initial_step if k == 0 else band / 4, per_stage)
+            p = lp_p if lp.error <= tol else last
+            if band == eps and lp.error < best.error:
+                best, best_p = lp, lp_p
+    cert = _certificate(table, best_p, cap, eps, best, tol, search.iterations, search.lp_solves, t0)
     if not cert.converged:
-        warnings.warn(f"ECEEI search stopped after {it} iterations with relative clearing error "
+        warnings.warn(f"ECEEI search stopped after {search.iterations} iterations with relative clearing error "
                       f"{cert.error:.3g} > tol {tol:g}", RuntimeWarning, stacklevel=2)
     return cert
 

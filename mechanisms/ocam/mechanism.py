@@ -206,6 +206,9 @@ class OCAM(OnlineMechanism):
             "phase": "online",
             "prices": cert.prices.tolist(),
             "budgets": {self._labels[ty]: self._f[ty].pairs() for ty in cert.types},
+            # f's domain (the sample's reported types) is published with f: the audit assumes
+            # a fully informed manipulator (worst case), as "budget shopping" needs.
+            "types": {self._labels[ty]: ty for ty in cert.types},
             "seen_type_counts": {self._labels[ty]: int(c) for ty, c in zip(cert.types, cert.counts)},
             "sample_size": self.sample_size,
             "clearing_error": cert.error,
@@ -293,7 +296,8 @@ class OCAM(OnlineMechanism):
         """Return phase, prices (None in the sample), budgets per type label, remaining, ...
 
         ``budgets`` maps type labels ("t0", "t1", ... in order of first appearance in the
-        sample) to (budget, probability) lists; ``seen_type_counts`` to sample multiplicities.
+        sample) to (budget, probability) lists; ``types`` maps the labels to the types
+        themselves; ``seen_type_counts`` to sample multiplicities.
         Use :meth:`budget_of` / :meth:`label_of` to look up a declared type.
         """
         out = dict(self._public_static)

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from ..errors import ConfigError, require
 from .valuations import (Additive, BudgetAdditive, CoverageMinusCost, Cut, FacilityLocation, Valuation,
@@ -65,6 +64,8 @@ def _check_costs(costs: Sequence[float], budget: float, n: int) -> np.ndarray:
 # exact optimum
 def _milp(valuation: Valuation, c: np.ndarray, B: float, time_limit: float | None) -> tuple[float, np.ndarray] | None:
     """Return (value, x) of the MILP of problem (1) for valuations with a linear formulation."""
+    from scipy.optimize import Bounds, LinearConstraint, milp  # lazy: keeps `import mechanisms` light
+
     n = valuation.n
     knap = (c, -np.inf, B)
     extra_cons: list[tuple[sp.spmatrix, np.ndarray, np.ndarray]] = []

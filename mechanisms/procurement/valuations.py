@@ -218,6 +218,8 @@ class WeightedCoverage(Valuation):
         r, c = np.concatenate(rows), np.concatenate(cols)
         self.A = sp.csr_matrix((np.ones(r.size), (r, c)), shape=(self.n, m))
         self.A.sort_indices()
+        # per-seller element arrays (views of A.indices), for the one-seller marginal hot path
+        self._elems = np.split(self.A.indices, self.A.indptr[1:-1])
 
     @classmethod
     def random(cls, n: int, rng: np.random.Generator, m: int | None = None, mean_size: float = 5.0) -> "WeightedCoverage":
@@ -230,7 +232,7 @@ class WeightedCoverage(Valuation):
 
     def elements(self, i: int) -> np.ndarray:
         """Return the elements seller i covers."""
-        return self.A.indices[self.A.indptr[i]:self.A.indptr[i + 1]]
+        return self._elems[i]
 
     def covered(self, S: Iterable[int]) -> np.ndarray:
         """Return the boolean vector of elements covered by S."""
@@ -255,9 +257,8 @@ class _CoverageState(ValState):
         self.value = value
 
     def marginal(self, i: int) -> float:
-        A = self.v.A
         # np.add.reduce skips ndarray.sum's Python-level dispatch (hot path: one call per arrival)
-        return float(np.add.reduce(self.res[A.indices[A.indptr[i]:A.indptr[i + 1]]]))
+        return float(np.add.reduce(self.res[self.v._elems[i]]))
 
     def marginals(self, idx: np.ndarray) -> np.ndarray:
         return self.v.A[idx] @ self.res

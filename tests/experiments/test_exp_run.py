@@ -172,8 +172,8 @@ def test_report_builds_with_figures_and_notes(experiment):
 
 def test_figures_from_synthetic_tables_and_missing_columns():
     rows = [{"mechanism": m, "n": n, "placed_share": p, "profitable": k, "deviations": 10,
-             "prediction_error": e, "ratio": 1 + e}
-            for m, p in (("sem", 0.9), ("sd_rtb", 0.7)) for n in (10, 20) for k, e in ((1, 0.0), (3, 0.5))]
+             "prediction_error": e, "opt_value": 2.0, "value": v}
+            for m, p in (("sem", 0.9), ("sd_rtb", 0.7)) for n in (10, 20) for k, e, v in ((1, 0.0, 1.0), (3, 0.5, 0.5))]
     df = pd.DataFrame(rows)
     fig = F.placement_rates(df)
     ax = fig.axes[0]
@@ -183,13 +183,15 @@ def test_figures_from_synthetic_tables_and_missing_columns():
     assert fig.axes[0].get_lines()[0].get_ydata().tolist() == [0.2, 0.2]
     g = F.pooled_rate(df, "profitable", "deviations")
     assert (g["lo"] < g["rate"]).all() and (g["rate"] < g["hi"]).all()
-    assert F.procurement_ratio(df).axes[0].get_xlabel() == "prediction_error"
+    ax = F.procurement_ratio(df).axes[0]
+    assert ax.get_xlabel() == "prediction_error"
+    assert [line.get_ydata().tolist() for line in ax.get_lines()] == [[2.0, 4.0], [2.0, 4.0]]   # OPT / mean value
     with pytest.raises(F.MissingColumns, match="placed_share"):
         F.placement_rates(df.drop(columns="placed_share"))
     with pytest.raises(F.MissingColumns, match="not all of"):
         F.placement_rates(df[df["mechanism"] == "sem"])
-    with pytest.raises(F.MissingColumns, match="ratio"):
-        F.procurement_ratio(df.drop(columns="ratio"))
+    with pytest.raises(F.MissingColumns, match="opt_value"):
+        F.procurement_ratio(df.drop(columns="opt_value"))
 
 
 def test_export_parquet_and_csv_round_trip(experiment):
@@ -238,3 +240,59 @@ def test_progress_counts_failures_only_on_a_terminal(monkeypatch):
     assert (p.done, p.failed) == (4, 1)
     out = buf.getvalue()
     assert "failed=1" in out and "4/5" in out
+
+
+def test_procurement_cells_record_the_ratio_to_the_offline_optimum(tmp_path):
+    base = """
+        name = "proc"
+        seed = 3
+        [market]
+        kind = "procurement"
+        budget_frac = 0.2
+        prediction_error = 0.0
+        [population]
+        source = "random"
+        n = 12
+        valuation = "additive"
+        [mechanism]
+        name = "bf_mech2"
+    """
+    sw = ex.load_sweep(write_sweep(tmp_path, 'replications = 3\n[axes]\n"market.prediction_error" = [0.0, 0.5]\n',
+                                   base=base))
+    res = ex.run_sweep(sw, tmp_path / "exp", backend="serial", quiet=True)
+    assert res.failed == 0
+    df = ex.load(tmp_path / "exp")
+    assert (df["prediction_error"] == df["market.prediction_error"]).all()
+    # truthful sellers, budget-feasible payments: the hired set is feasible, so v(A) <= v(S*)
+    assert (df["value"] <= df["opt_value"] + 1e-9).all() and (df["opt_value"] > 0).all()
+    hired = df["value"] > 0
+    assert hired.any()
+    assert (df.loc[hired, "ratio"] == df.loc[hired, "opt_value"] / df.loc[hired, "value"]).all()
+    assert df.loc[~hired, "ratio"].isna().all()
+    assert F.procurement_ratio(df).axes[0].get_xlabel() == "prediction_error"
+
+
+def test_notebook_is_nbformat4_and_its_code_compiles():
+    import pathlib
+
+    nb = json.loads((pathlib.Path(__file__).resolve().parents[2] / "notebooks" / "experiments.ipynb").read_text())
+    assert nb["nbformat"] == 4
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert len(code) >= 8
+    for c in code:
+        assert c["outputs"] == [] and "source" in c
+        compile("".join(c["source"]), "<notebook cell>", "exec")
+    text = "".join("".join(c["source"]) for c in code)
+    for name in ("ex.load(", "ex.metric_vs_size(", "ex.strategy_comparison(", "ex.rate_vs_size(", "ex.build_report("):
+        assert name in text
+
+
+def test_a_seed_axis_keeps_the_run_seed_column(tmp_path):
+    from abm.scenario import replication_seed
+
+    sw = ex.load_sweep(write_sweep(tmp_path, 'replications = 2\n[axes]\n"seed" = [3, 4]\n'))
+    ex.run_sweep(sw, tmp_path / "exp", backend="serial", quiet=True)
+    df = ex.load(tmp_path / "exp")
+    assert df["axis:seed"].tolist() == [3, 3, 4, 4]
+    assert df["seed"].tolist() == [replication_seed(s, r) for s in (3, 4) for r in (0, 1)]
+    assert "axis:seed" in ex.build_report(tmp_path / "exp").read_text()

@@ -116,3 +116,11 @@ def test_missing_experiment_and_file_path(tmp_path):
     with pytest.raises(ConfigError) as e:
         Store.open(f, create=True)
     assert "this is a file" in e.value.expected
+
+
+def test_a_non_empty_folder_without_a_database_is_not_taken_over(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError) as e:
+        Store.open(tmp_path, create=True)
+    assert "new or empty directory" in e.value.expected
+    assert not (tmp_path / DB_NAME).exists()

@@ -219,3 +219,16 @@ def test_nonconvergence_is_reported_not_hidden(agh):
     chk = verify_eceei(cert)
     assert not chk.ok and chk.clearing_error == pytest.approx(cert.error, abs=1e-12)
     assert chk.budgets_in_range and chk.optimal  # the best certificate found is still well formed
+
+
+def test_homotopy_rescues_a_complements_market():
+    """Students wanting exactly two courses: direct tatonnement cycles, the band homotopy clears."""
+    from mechanisms.ocam.markets import course_allocation_market
+
+    mk, rs = course_allocation_market(200, 7, 2, np.random.default_rng(0), top=None)
+    cap = mk.goods.capacity.astype(float)
+    with pytest.warns(RuntimeWarning):
+        direct = solve_eceei(rs, cap, 0.02, max_iter=500, direct_iter=500)
+    assert not direct.converged
+    cert = solve_eceei(rs, cap, 0.02)
+    assert cert.converged and verify_eceei(cert, agent_types=rs).ok

@@ -241,3 +241,13 @@ def test_public_labels_match_lookups(market):
         lab = mech.label_of(ty)
         assert pub["budgets"][lab] == mech.budget_of(ty)
     assert pub["clearing_error"] == mech.certificate.error <= 1e-9
+
+
+def test_sample_closing_inside_a_tick(market):
+    mk, rs = market
+    r = run(mk, rs, per_tick=5, sample_budget="one")  # sample size 8: closes at the 3rd agent of tick 1
+    phases = [r.outcomes[i].phase for i in range(10)]
+    assert phases == ["sample"] * 8 + ["online"] * 2
+    assert r.tick_of(7) == r.tick_of(8) == 1
+    assert all(r.outcomes[i].budget == 1.0 for i in range(8))
+    assert r.public[0]["phase"] == "sample" and r.public[1]["phase"] == "online"

@@ -28,7 +28,7 @@ def _params(name: str, branch: dict) -> dict:
     return {k: v for k, v in branch.items() if k in known}
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(name=st.sampled_from(MECHANISM_NAMES), family=st.sampled_from(FAMILIES), n=st.integers(1, 12),
        seed=st.integers(0, 10**6), branch=st.sampled_from(BRANCHES), eps=st.floats(0, 1),
        kind=st.sampled_from(["under", "over"]), lie=st.floats(0, 1), frac=st.sampled_from([0.05, 0.2, 0.5]))
@@ -46,7 +46,7 @@ def test_budget_feasible_and_ir_on_every_realisation(name, family, n, seed, bran
     assert abs(paid - run.summary["paid"]) < 1e-9
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(name=st.sampled_from(MECHANISM_NAMES), family=st.sampled_from(FAMILIES), n=st.integers(2, 9),
        seed=st.integers(0, 10**6), branch=st.sampled_from(BRANCHES))
 def test_threshold_never_depends_on_own_bid(name, family, n, seed, branch):
@@ -59,7 +59,7 @@ def test_threshold_never_depends_on_own_bid(name, family, n, seed, branch):
     assert check_threshold_independence(factory, sched, seed, agents, bids) == []
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(name=st.sampled_from(MECHANISM_NAMES), n=st.integers(2, 8), seed=st.integers(0, 10**6))
 def test_no_profitable_misreport(name, n, seed):
     inst = random_instance("coverage", n, seed % 991, budget_frac=0.3)
