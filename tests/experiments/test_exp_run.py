@@ -296,3 +296,25 @@ def test_a_seed_axis_keeps_the_run_seed_column(tmp_path):
     assert df["axis:seed"].tolist() == [3, 3, 4, 4]
     assert df["seed"].tolist() == [replication_seed(s, r) for s in (3, 4) for r in (0, 1)]
     assert "axis:seed" in ex.build_report(tmp_path / "exp").read_text()
+
+
+def test_table_comparison_catches_a_timing_dependent_cell(tmp_path, monkeypatch):
+    # mutant: a cell whose metrics depend on when it ran; the backend-identity comparison
+    # (same sweep, same seeds -> equal tables) must see the difference
+    import time
+
+    sw = ex.load_sweep(write_sweep(tmp_path, 'replications = 2\n'))
+    real = cells.run_metrics
+
+    def timed(sc, seed):
+        m, a, cx = real(sc, seed)
+        return {**m, "clock": time.perf_counter_ns()}, a, cx
+
+    ex.run_sweep(sw, tmp_path / "a", backend="serial", quiet=True)
+    ex.run_sweep(sw, tmp_path / "b", backend="serial", quiet=True)
+    pd.testing.assert_frame_equal(ex.load(tmp_path / "a"), ex.load(tmp_path / "b"))   # deterministic cells agree
+    monkeypatch.setattr(cells, "run_metrics", timed)
+    ex.run_sweep(sw, tmp_path / "c", backend="serial", quiet=True)
+    ex.run_sweep(sw, tmp_path / "d", backend="serial", quiet=True)
+    with pytest.raises(AssertionError):
+        pd.testing.assert_frame_equal(ex.load(tmp_path / "c"), ex.load(tmp_path / "d"))
