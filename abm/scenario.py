@@ -473,3 +473,38 @@ def _procurement_random(market: Section, pop: Section, streams: Streams, base: p
     pred = None if eps is None else PredictionModel(eps, kind)
     m = procurement_market(inst.valuation, inst.budget, pred, costs=list(inst.costs))
     return Population(m, [Cost(c) for c in inst.costs])
+
+
+@SOURCES.register("bundles.synthetic")
+def _bundles_synthetic(market: Section, pop: Section, streams: Streams, base: pathlib.Path) -> Population:
+    """Synthetic OCAM markets (OCAM paper, Section 1 examples; :mod:`mechanisms.ocam.markets`).
+
+    ``style``: ``"random"`` (``n`` agents, ``m`` goods, bundles of 1..``k`` by additive random
+    scores with popularity skew ``popularity`` and pair ``complementarity``), ``"course"``
+    (students ranking schedules of exactly ``k`` of ``m`` courses) or ``"daycare"`` (``centres``
+    centres with infant and toddler rooms; ``sibling_share`` of families need both rooms in one
+    centre). Capacities are ``capacity_factor`` times an even share of demand. Types come from
+    the ``("types",)`` stream.
+    """
+    from mechanisms.ocam import markets as lib
+
+    style = pop.get("style", str, "random", check=lambda v: v in ("random", "course", "daycare"),
+                    expected='one of "random", "course", "daycare"')
+    n = pop.get("n", int, check=lambda v: v >= 1, expected="a positive integer")
+    factor = pop.get("capacity_factor", float, 0.9, check=lambda v: v > 0, expected="a positive number")
+    rng = streams.get("types")
+    if style == "daycare":
+        centres = pop.get("centres", int, 4, check=lambda v: v >= 1, expected="a positive integer")
+        share = pop.get("sibling_share", float, 0.3, check=lambda v: 0 <= v <= 1, expected="a number in [0, 1]")
+        m, types = lib.daycare_market(n, centres, rng, sibling_share=share, capacity_factor=factor)
+    else:
+        m_goods = pop.get("m", int, check=lambda v: 1 <= v <= 62, expected="an integer in [1, 62]")
+        k = pop.get("k", int, check=lambda v: 1 <= v <= m_goods, expected=f"an integer in [1, m={m_goods}]")
+        pop_skew = pop.get("popularity", float, 1.0)
+        if style == "course":
+            m, types = lib.course_allocation_market(n, m_goods, k, rng, capacity_factor=factor, popularity=pop_skew)
+        else:
+            comp = pop.get("complementarity", float, 0.0)
+            m, types = lib.random_market(n, m_goods, k, rng, capacity_factor=factor, popularity=pop_skew,
+                                         complementarity=comp)
+    return Population(m, list(types))

@@ -9,6 +9,7 @@ deviation (the control every audit is compared with). OCAM's sample phase reuses
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -114,15 +115,8 @@ class SerialDictatorship(OnlineMechanism):
 class RandomSerialDictatorship(SerialDictatorship):
     """Random serial dictatorship: SD in a uniformly random order within each tick."""
 
-    spec = MechanismSpec(
-        name="rsd",
-        title="Random serial dictatorship",
-        market_kinds=("bundles", "objects"),
+    spec = replace(
+        SerialDictatorship.spec, name="rsd", title="Random serial dictatorship",
         paper="Baseline (OCAM paper Section 1; SEM paper Section 6.2 as SD-RTB with tie_break=random)",
-        params=(
-            ParamSpec("order", "random", "choice order within a tick", choices=("arrival", "random")),
-            ParamSpec("tie_break", "random", "tie-breaking inside an indifference class",
-                      choices=("index", "random")),
-        ),
-        claims=SerialDictatorship.spec.claims,
+        params=tuple(replace(p, default="random") for p in SerialDictatorship.spec.params),
     )
