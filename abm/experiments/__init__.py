@@ -11,12 +11,12 @@ from .cells import run_cell
 from .execute import SweepOutcome, auto_chunk, default_workers, run_sweep
 from .export import export, load
 from .store import Store
-from .sweep import AuditSpec, Sweep, Task, cell_key, load_sweep, parse_sweep
+from .sweep import AUDIT_DEFAULTS, Sweep, Task, audit_options, cell_key, load_sweep, parse_sweep
 
 __all__ = [
-    "AuditSpec", "MissingColumns", "auto_chunk", "Store", "Sweep", "SweepOutcome", "Task", "build_report", "cell_key",
-    "default_workers", "export", "load", "load_sweep", "metric_vs_size", "parse_sweep", "placement_rates",
-    "procurement_ratio", "rate_vs_size", "run_cell", "run_sweep", "strategy_comparison",
+    "AUDIT_DEFAULTS", "MissingColumns", "Store", "Sweep", "SweepOutcome", "Task", "audit_options", "auto_chunk",
+    "build_report", "cell_key", "default_workers", "export", "load", "load_sweep", "metric_vs_size", "parse_sweep",
+    "placement_rates", "procurement_ratio", "rate_vs_size", "run_cell", "run_sweep", "strategy_comparison",
 ]
 
 #: Names imported on first use (matplotlib loads only when a report or figure is wanted, not

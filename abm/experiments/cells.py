@@ -24,19 +24,19 @@ import os
 import socket
 import time
 import traceback
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mechanisms.errors import ConfigError
 from mechanisms.protocol import make_mechanism
 from mechanisms.reports import Report
 
 from abm.scenario import Scenario, build_run, parse_scenario
 
-from .sweep import Task, canonical_json
+from .sweep import AUDIT_DEFAULTS, Task, canonical_json
 
 #: Outcome texts that mean "nothing allocated" (empty bundle, null object, not hired).
 EMPTY_OUTCOMES = ("{}", "o", "not hired")
@@ -46,7 +46,8 @@ def run_cell(task: Task) -> dict[str, Any]:
     """Run ``task`` and return its result (never raises).
 
     Returns a dict with ``key``, ``status`` ("done" or "failed"), ``metrics`` (flat JSON-able
-    dict plus ``by_strategy`` rows), ``agents_parquet`` (bytes of the per-agent table),
+    dict plus ``by_strategy`` rows; ``warnings`` counts the Python warnings the run raised and
+    ``warning_messages`` lists up to five distinct ones), ``agents_parquet`` (bytes of the per-agent table),
     ``counterexample_json`` / ``counterexample_claim`` (the first counterexample of an audit,
     or None), ``error`` (the traceback of a failed cell), ``seconds`` and ``worker``.
     """
@@ -54,11 +55,18 @@ def run_cell(task: Task) -> dict[str, Any]:
     out: dict[str, Any] = {"key": task.key, "worker": f"{socket.gethostname()}:{os.getpid()}",
                            "metrics": None, "error": None, "agents_parquet": None, "counterexample_json": None}
     try:
-        sc = _scenario(canonical_json(task.scenario), task.base_dir)
-        if task.kind == "audit":
-            metrics, agents, cx = audit_metrics(sc, task.seed, task.audit or {})
-        else:
-            metrics, agents, cx = run_metrics(sc, task.seed)
+        # Warnings (e.g. a solver missing its tolerance) are counted into the metrics instead of
+        # flooding the terminal once per run; workers are single-threaded, so this is safe.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sc = _scenario(canonical_json(task.scenario), task.base_dir)
+            if task.kind == "audit":
+                metrics, agents, cx = audit_metrics(sc, task.seed, task.audit or {})
+            else:
+                metrics, agents, cx = run_metrics(sc, task.seed)
+        metrics["warnings"] = len(caught)
+        if caught:
+            metrics["warning_messages"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})[:5]
         out["agents_parquet"] = to_parquet(agents)
         if cx is not None:
             out["counterexample_claim"], out["counterexample_json"] = cx[0], json.dumps(cx[1], indent=1).encode()
@@ -179,8 +187,10 @@ def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> tuple[dic
     """Return (metrics, agent table, first counterexample) of an audit of ``sc`` with ``seed``.
 
     The run is built with the scenario's strategies; the auditor then compares every
-    deviation with the all-truthful baseline (same seed: common random numbers). Deviation
-    sources are in ``spec["deviations"]`` (:data:`abm.experiments.sweep.DEVIATION_SOURCES`).
+    deviation with the all-truthful baseline (same seed: common random numbers). Options:
+    ``spec`` (the sweep's ``[audit]`` table) over the scenario's ``[audit]`` table over
+    :data:`abm.experiments.sweep.AUDIT_DEFAULTS`; deviations come from
+    ``abm.audit.sources.scenario_deviations``, as for ``python -m abm audit``.
     Metrics: ``deviations``, ``profitable``, ``gain_rate`` (profitable / deviations),
     ``mean_gain``, ``max_gain``, ``checked``, ``violations``, ``violation_rate`` (over every
     checked claim), ``<claim>_checked`` / ``<claim>_violations`` per claim, ``verdicts`` and
@@ -188,6 +198,7 @@ def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> tuple[dic
     """
     try:
         from abm.audit import AuditOptions, audit
+        from abm.audit.sources import scenario_deviations
     except ImportError as e:
         raise RuntimeError(f"audit cells need the auditor (abm.audit.audit), which is not available: {e}") from None
     model = build_run(sc, seed).run()
@@ -199,10 +210,13 @@ def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> tuple[dic
     def factory():
         return make_mechanism(name, market, params)
 
-    deviations = list(_deviations(model, truthful, true_types, spec))
+    spec = {**AUDIT_DEFAULTS, **sc.audit, **spec}  # sweep [audit] over the scenario's [audit] over defaults
+    deviations = list(scenario_deviations(model, truthful, true_types, spec))
     claims = spec.get("claims")
     opts = AuditOptions(eps=float(spec.get("eps", 0.05)), support_draws=int(spec.get("support_draws", 16)))
-    rep = audit(factory, truthful, true_types, seed, deviations, claims, options=opts, scenario=sc.raw)
+    # the scenario as `python -m abm audit` stores it, so `python -m abm replay FILE` rebuilds the run
+    scenario = {**sc.raw, "seed": seed, "base_dir": str(sc.base_dir)}
+    rep = audit(factory, truthful, true_types, seed, deviations, claims, options=opts, scenario=scenario)
     m: dict[str, Any] = {"n": int(len(a)), "mechanism": sc.mechanism}
     cells = list(rep.cells.values())
     devs = sum(c.deviations for c in cells)
@@ -230,40 +244,6 @@ def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> tuple[dic
             cx = (key, rep.counterexamples[key][0].to_json())
             break
     return m, a, cx
-
-
-def _deviations(model, truthful, true_types, spec: Mapping[str, Any]):
-    """Yield the deviations named by ``spec["deviations"]`` (see :class:`abm.experiments.sweep.AuditSpec`)."""
-    from abm.audit import Deviation
-    from abm.audit import search
-
-    order = [i for tick in model.schedule for i in tick]
-    k = int(spec.get("agents", 5))
-    # evenly spread over the arrival order: early (sample) and late agents are both probed
-    probe = sorted({order[int(j)] for j in np.linspace(0, len(order) - 1, num=min(k, len(order)))})
-    for source in spec.get("deviations", ["strategies"]):
-        if source == "strategies":
-            groups: dict[Any, dict[int, Any]] = {}
-            labels: dict[Any, str] = {}
-            for p in model.participants:
-                if p.report is not None and not p.truthful:
-                    g = ("coalition", p.coalition.cid) if p.coalition is not None else ("agent", p.agent_id)
-                    groups.setdefault(g, {})[p.agent_id] = p.report.declared
-                    labels[g] = p.strategy_label
-            for g in sorted(groups):
-                yield Deviation(groups[g], labels[g])
-        elif source == "truncations":
-            yield from search.truncations(true_types, probe)
-        elif source == "swaps":
-            yield from search.adjacent_swaps(true_types, probe)
-        elif source == "disguises":
-            yield from search.disguises(true_types, probe)
-        elif source == "bid_changes":
-            yield from search.bid_changes(true_types, probe)
-        elif source == "same_period":
-            yield from search.same_period_misreports(truthful, true_types, limit_per_agent=1)
-        else:
-            raise ConfigError("audit.deviations", source, "a known deviation source")
 
 
 # ---- helpers ----------------------------------------------------------------------------------

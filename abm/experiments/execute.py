@@ -21,7 +21,7 @@ from mechanisms.errors import ConfigError, require
 
 from .cells import run_cells
 from .progress import SweepProgress
-from .store import Store, _fsync_write
+from .store import Store, atomic_write
 from .sweep import Sweep, Task
 
 BACKENDS = ("serial", "local", "scheduler")
@@ -90,7 +90,7 @@ def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local
         store.set_meta("name", sweep.name)
         store.set_meta("kind", sweep.kind)
         store.set_meta("axes", json.dumps(list(sweep.axes)))
-        _fsync_write(store.directory / "sweep.json", json.dumps(json.loads(sweep.to_json()), indent=1).encode())
+        atomic_write(store.directory / "sweep.json", json.dumps(json.loads(sweep.to_json()), indent=1).encode())
         status = store.statuses()
         todo = [t for t in tasks if status.get(t.key) != "done"]
         progress = SweepProgress(len(tasks), len(tasks) - len(todo), desc=sweep.name, quiet=quiet)

@@ -39,12 +39,17 @@ def _md_table(df: pd.DataFrame, digits: int = 4) -> str:
 
 
 def summary_table(runs: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
-    """Return one row per grid point: its axis values, runs done, and mean metrics over replications."""
+    """Return one row per grid point: its axis values, runs done, and mean metrics over replications.
+
+    Metrics: those of :data:`SUMMARY_METRICS` present, then (audits) every ``<claim>_violations``.
+    """
     done = runs[runs["status"] == "done"]
     if done.empty:
         return pd.DataFrame()
     keys = ["cell"] + [axis_column(a) for a in axes if axis_column(a) in done.columns]
-    metrics = [m for m in SUMMARY_METRICS if m in done.columns and pd.api.types.is_numeric_dtype(done[m])]
+    per_claim = sorted(c for c in done.columns if c.endswith("_violations"))  # audits: one column per claim
+    metrics = [m for m in (*SUMMARY_METRICS, *per_claim)
+               if m in done.columns and pd.api.types.is_numeric_dtype(done[m])]
     g = done.groupby(keys, sort=True, dropna=False)
     out = g[metrics].mean().reset_index() if metrics else g.size().reset_index()[keys]
     out.insert(len(keys), "runs", g.size().values)

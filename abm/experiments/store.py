@@ -61,7 +61,7 @@ CREATE INDEX runs_status ON runs(status);
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def _fsync_write(path: pathlib.Path, data: bytes) -> None:
+def atomic_write(path: pathlib.Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: temporary file, fsync, rename."""
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as f:
@@ -96,7 +96,8 @@ class Store:
         if not db.exists():
             require(create, "experiment", str(d), f"an experiment directory holding {DB_NAME} (run a sweep first)")
             # never scatter results into an unrelated folder (e.g. --out pointing at $HOME)
-            require(not d.exists() or not any(p.name != "sweep.json" for p in d.iterdir()), "experiment", str(d),
+            ours = {"sweep.json", f".{DB_NAME}.new"}  # what an interrupted creation may leave
+            require(not d.exists() or all(p.name in ours for p in d.iterdir()), "experiment", str(d),
                     f"a new or empty directory, or an experiment directory holding {DB_NAME}")
             d.mkdir(parents=True, exist_ok=True)
             cls._create(db)
@@ -227,13 +228,13 @@ class Store:
             if result.get("agents_parquet") is not None:
                 (self.directory / "agents").mkdir(exist_ok=True)
                 agents_path = f"agents/{key}.parquet"
-                _fsync_write(self.directory / agents_path, result["agents_parquet"])
+                atomic_write(self.directory / agents_path, result["agents_parquet"])
             if result.get("counterexample_json") is not None:
                 (self.directory / "counterexamples").mkdir(exist_ok=True)
                 claim = "".join(ch if ch.isalnum() or ch in "-_" else "-"
                                 for ch in result.get("counterexample_claim", "claim"))
                 cx_path = f"counterexamples/{key}-{claim}.json"
-                _fsync_write(self.directory / cx_path, result["counterexample_json"])
+                atomic_write(self.directory / cx_path, result["counterexample_json"])
             metrics = result.get("metrics")
             updates.append((status, time.time(), result.get("seconds"), result.get("worker"),
                             json.dumps(metrics, sort_keys=True, allow_nan=True) if metrics is not None else None,

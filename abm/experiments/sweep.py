@@ -36,53 +36,29 @@ from abm.schema import Section
 KINDS = ("run", "audit")
 
 #: Audit deviation sources (``[audit] deviations``): the scenario's own strategies, or the
-#: auditor's generic search families (``abm.audit.search``).
+#: auditor's generic search families (``abm.audit.sources``).
 DEVIATION_SOURCES = ("strategies", "truncations", "swaps", "disguises", "bid_changes", "same_period")
+
+#: Defaults of an audit cell's options: the same keys and defaults as a scenario's ``[audit]``
+#: table read by ``python -m abm audit`` (``abm.audit.cli``). ``deviations``: sources from
+#: :data:`DEVIATION_SOURCES`; ``agents``: agents probed by each search family; ``claims``: claim
+#: keys (None: the mechanism's declared claims); ``eps``: SP1's epsilon (SEM paper,
+#: Definition 6); ``support_draws``: coin draws estimating GSP1 supports.
+AUDIT_DEFAULTS: dict[str, Any] = {"deviations": ["strategies"], "agents": 5, "claims": None, "eps": 0.05,
+                                  "support_draws": 16}
 
 #: Top-level scenario fields an axis may not vary (``replications`` is the sweep's own).
 FORBIDDEN_AXES = ("replications",)
 
 
 @dataclass(frozen=True)
-class AuditSpec:
-    """What an audit cell checks (``[audit]`` table of a sweep with ``kind = "audit"``).
-
-    Parameters
-    ----------
-    deviations : tuple of str, default ("strategies",)
-        Deviation sources (:data:`DEVIATION_SOURCES`): ``"strategies"`` turns every agent that
-        the scenario assigns a non-truthful strategy into a unilateral deviation (coalitions
-        into joint ones); the other names are the auditor's search families.
-    agents : int, default 5
-        Agents probed by each search family (the first ``agents`` ids).
-    claims : tuple of str or None
-        Claim keys to check; default: the mechanism's declared claims.
-    eps : float, default 0.05
-        SP1's epsilon (SEM paper, Definition 6), passed to ``AuditOptions``.
-    support_draws : int, default 16
-        Coin draws estimating GSP1 supports (``AuditOptions.support_draws``).
-    """
-
-    deviations: tuple[str, ...] = ("strategies",)
-    agents: int = 5
-    claims: tuple[str, ...] | None = None
-    eps: float = 0.05
-    support_draws: int = 16
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the spec as a JSON-able dict (part of every audit cell's key)."""
-        return {"deviations": list(self.deviations), "agents": self.agents,
-                "claims": None if self.claims is None else list(self.claims), "eps": self.eps,
-                "support_draws": self.support_draws}
-
-
-@dataclass(frozen=True)
 class Task:
     """One (grid point, replication) of a sweep: what a worker runs.
 
-    ``key`` is the hash of the resolved scenario, the seed, the kind and the audit spec
-    (:func:`cell_key`); ``params`` the axis values of the grid point; ``scenario`` the
-    resolved raw scenario (JSON-able) and ``base_dir`` where its relative paths point.
+    ``key`` is the hash of the resolved scenario, the seed, the kind and the sweep's
+    ``[audit]`` table (:func:`cell_key`); ``params`` the axis values of the grid point;
+    ``scenario`` the resolved raw scenario (JSON-able) and ``base_dir`` where its relative paths
+    point; ``audit`` the sweep's ``[audit]`` entries (they override the scenario's own).
     """
 
     key: str
@@ -105,7 +81,7 @@ class Sweep:
     axes: dict[str, list[Any]]
     replications: int
     kind: str
-    audit: AuditSpec | None
+    audit: dict[str, Any] | None
     raw: dict[str, Any]
     grid: list[Scenario] = field(default_factory=list)
 
@@ -121,7 +97,7 @@ class Sweep:
         the grid point's scenario seed (an axis may vary it).
         """
         out = []
-        audit = self.audit.to_json() if self.audit else None
+        audit = dict(self.audit) if self.audit is not None else None
         for c, (point, sc) in enumerate(zip(self.points(), self.grid)):
             for r in range(self.replications):
                 s = replication_seed(sc.seed, r)
@@ -193,7 +169,7 @@ def parse_sweep(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".", defa
         except ConfigError as e:
             raise ConfigError(f"base.{e.field}", e.value, e.expected) from None
     axes_raw = top.get("axes", dict, {})
-    audit = _audit_spec(top.section("audit")) if kind == "audit" else None
+    audit = audit_options(top.get("audit", dict, {}), "audit") if kind == "audit" else None
     if kind != "audit":
         require(not top.has("audit"), "audit", top.data.get("audit"), 'no [audit] table unless kind = "audit"')
     top.finish()
@@ -223,6 +199,12 @@ def parse_sweep(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".", defa
             grid.append(single[(axis, canonical_json(v))])
         else:
             grid.append(_apply(base, point, "axes", point))
+    if audit is not None:  # the scenario's own [audit] table, overridden by the sweep's
+        for point, sc in zip(sweep.points(), grid):
+            try:
+                audit_options({**sc.audit, **audit}, "audit")
+            except ConfigError as e:
+                raise ConfigError(e.field, e.value, f"{e.expected} (grid point {point})") from None
     sweep.grid = grid
     return sweep
 
@@ -240,19 +222,30 @@ def _apply(base: Scenario, point: Mapping[str, Any], field_name: str, value: Any
                                              f"expected {e.expected})") from None
 
 
-def _audit_spec(sec: Section) -> AuditSpec:
-    dev = sec.get("deviations", (str, list), "strategies")
-    devs = (dev,) if isinstance(dev, str) else tuple(dev)
-    require(len(devs) > 0, sec.field("deviations"), dev, "a non-empty list of deviation sources")
-    for d in devs:
-        require(d in DEVIATION_SOURCES, sec.field("deviations"), d, f"one of {list(DEVIATION_SOURCES)}")
-    agents = sec.get("agents", int, 5, check=lambda v: v >= 1, expected="a positive integer")
-    claims = sec.get("claims", list, None)
-    if claims is not None:
+def audit_options(table: Mapping[str, Any], path: str = "audit") -> dict[str, Any]:
+    """Return the validated entries of an ``[audit]`` table (only those given; see :data:`AUDIT_DEFAULTS`).
+
+    Raises :class:`ConfigError` naming ``<path>.<key>`` for a bad entry or an unknown key.
+    """
+    sec = Section(table, path)
+    out: dict[str, Any] = {}
+    if sec.has("deviations"):
+        dev = sec.get("deviations", (str, list))
+        devs = [dev] if isinstance(dev, str) else list(dev)
+        require(len(devs) > 0, sec.field("deviations"), dev, "a non-empty list of deviation sources")
+        for d in devs:
+            require(d in DEVIATION_SOURCES, sec.field("deviations"), d, f"one of {list(DEVIATION_SOURCES)}")
+        out["deviations"] = devs
+    if sec.has("agents"):
+        out["agents"] = sec.get("agents", int, check=lambda v: v >= 1, expected="a positive integer")
+    if sec.has("claims"):
+        claims = sec.get("claims", list)
         for c in claims:
             require(isinstance(c, str) and c != "", sec.field("claims"), c, "claim keys (strings)")
-    eps = sec.get("eps", float, 0.05, check=lambda v: 0 < v < 1, expected="a number in (0, 1)")
-    draws = sec.get("support_draws", int, 16, check=lambda v: v >= 1, expected="a positive integer")
+        out["claims"] = list(claims)
+    if sec.has("eps"):
+        out["eps"] = float(sec.get("eps", float, check=lambda v: 0 < v < 1, expected="a number in (0, 1)"))
+    if sec.has("support_draws"):
+        out["support_draws"] = sec.get("support_draws", int, check=lambda v: v >= 1, expected="a positive integer")
     sec.finish()
-    return AuditSpec(devs, agents, None if claims is None else tuple(claims), float(eps), draws)
-
+    return out

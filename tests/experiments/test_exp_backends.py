@@ -65,7 +65,8 @@ def dask_processes(tmp_path_factory):
     """Start a real dask scheduler and two single-threaded workers on localhost; yield the address.
 
     The workers preload the cell module, so they boot while the serial reference runs. The
-    finaliser shuts the cluster down and terminates (then kills) every process it started.
+    finaliser asks the scheduler to shut the cluster down and kills whatever it started that is
+still running 3 s later.
     """
     port = _free_port()
     addr = f"tcp://127.0.0.1:{port}"
@@ -88,15 +89,13 @@ def dask_processes(tmp_path_factory):
                 c.shutdown()
         except Exception:  # already gone, or never came up: the processes are stopped below
             pass
-        for p in procs:
+        deadline = time.time() + 3
+        while time.time() < deadline and any(p.poll() is None for p in procs):
+            time.sleep(0.1)
+        for p in procs:  # still up after the shutdown request: stop it (our own children only)
             if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
                 p.kill()
-                p.wait()
+            p.wait()
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +123,15 @@ def test_external_scheduler_matches_serial(sweep_file, reference, scheduler_addr
     _same(exp, reference)
     workers = set(ex.load(exp, timings=True)["worker"])
     assert len(workers) == 2          # both worker processes took part
+
+
+def test_cli_attaches_to_the_scheduler(sweep_file, reference, scheduler_address, capsys):
+    from abm.cli import main
+
+    exp = sweep_file.parent / "cli-remote"
+    assert main(["sweep", str(sweep_file), "--out", str(exp), "--scheduler", scheduler_address, "--quiet"]) == 0
+    assert f"on scheduler {scheduler_address}" in capsys.readouterr().out
+    _same(exp, reference)
 
 
 def test_unreachable_scheduler_is_a_clear_error(sweep_file):

@@ -125,8 +125,10 @@ def test_audit_sweep_records_verdict_counts_and_counterexamples(tmp_path):
     assert (oc["gsp1_checked"] == 2).all()
     assert (df["violation_rate"] == df["violations"] / df["checked"]).all()
     for _, r in df[df["counterexample"].notna()].iterrows():
-        cx = json.loads((tmp_path / "exp" / r["counterexample"]).read_text())
+        path = tmp_path / "exp" / r["counterexample"]
+        cx = json.loads(path.read_text())
         assert cx["mechanism"]["name"] == r["mechanism"] and cx["seed"] == r["seed"]
+        assert main(["replay", str(path)]) == 0          # reproduced by the auditor's replay
     strat = ex.load(tmp_path / "exp", "strategies")
     assert set(strat["strategy"]) == {"truncate"}
 
@@ -318,3 +320,63 @@ def test_table_comparison_catches_a_timing_dependent_cell(tmp_path, monkeypatch)
     ex.run_sweep(sw, tmp_path / "d", backend="serial", quiet=True)
     with pytest.raises(AssertionError):
         pd.testing.assert_frame_equal(ex.load(tmp_path / "c"), ex.load(tmp_path / "d"))
+
+
+def test_audit_cell_uses_the_scenario_audit_table_unless_the_sweep_overrides_it(tmp_path):
+    from abm.scenario import load_scenario
+
+    base = load_scenario(write_sweep(tmp_path, "", "unused.toml").parent / "base.toml").raw
+    base["audit"] = {"deviations": ["swaps"], "agents": 2}
+    own = ex.parse_sweep({"base": base, "kind": "audit", "replications": 1}, tmp_path)
+    m = cells.run_cell(own.tasks()[0])["metrics"]
+    assert {r["strategy"] for r in m["by_strategy"]} == {"swap"}
+    over = ex.parse_sweep({"base": base, "kind": "audit", "replications": 1, "audit": {"deviations": "strategies"}},
+                          tmp_path)
+    m = cells.run_cell(over.tasks()[0])["metrics"]
+    assert {r["strategy"] for r in m["by_strategy"]} == {"truncate"}
+
+
+def test_warnings_are_counted_not_printed(tmp_path, monkeypatch, recwarn):
+    import warnings
+
+    sw = ex.load_sweep(write_sweep(tmp_path, 'replications = 1\n'))
+    real = cells.run_metrics
+
+    def noisy(sc, seed):
+        warnings.warn("solver missed its tolerance", RuntimeWarning)
+        warnings.warn("solver missed its tolerance", RuntimeWarning)
+        return real(sc, seed)
+
+    monkeypatch.setattr(cells, "run_metrics", noisy)
+    out = cells.run_cell(sw.tasks()[0])
+    assert out["metrics"]["warnings"] == 2
+    assert out["metrics"]["warning_messages"] == ["RuntimeWarning: solver missed its tolerance"]
+    assert len(recwarn) == 0
+    monkeypatch.setattr(cells, "run_metrics", real)
+    out = cells.run_cell(sw.tasks()[0])
+    assert out["metrics"]["warnings"] == 0 and "warning_messages" not in out["metrics"]
+
+
+def _lost_task(tasks):
+    # a dask task that fails outside run_cell (as when its worker dies): raises for rsd runs
+    if any(t.params.get("mechanism.name") == "rsd" for t in tasks):
+        raise RuntimeError("worker lost")
+    return cells.run_cells(tasks)
+
+
+def test_a_lost_dask_task_fails_its_runs_and_the_rest_complete(tmp_path, monkeypatch):
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    import abm.experiments.execute as E
+
+    sw = ex.load_sweep(write_sweep(tmp_path, SWEEP))
+    monkeypatch.setattr(E, "run_cells", _lost_task)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        res = ex.run_sweep(sw, tmp_path / "exp", client=client, chunk=1, quiet=True)
+    assert (res.done, res.failed) == (4, 4)
+    df = ex.load(tmp_path / "exp")
+    assert (df.loc[df["mechanism.name"] == "rsd", "error"] == "RuntimeError: worker lost").all()
+    assert (df.loc[df["mechanism.name"] == "sd", "status"] == "done").all()

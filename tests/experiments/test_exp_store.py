@@ -50,7 +50,7 @@ def test_record_is_not_done_when_the_file_write_fails(tmp_path, tasks, monkeypat
         def boom(path, data):
             raise OSError("disk full")
 
-        monkeypatch.setattr(S, "_fsync_write", boom)
+        monkeypatch.setattr(S, "atomic_write", boom)
         with pytest.raises(OSError):
             st.record({"key": tasks[0].key, "status": "done", "metrics": {}, "agents_parquet": b"x"})
         assert st.statuses()[tasks[0].key] == "pending"

@@ -117,3 +117,38 @@ def test_missing_or_bad_base(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_sweep(tmp_path / "absent.toml")
     assert e.value.field == "sweep"
+
+
+def test_audit_options_merge_scenario_table_and_sweep_table(tmp_path):
+    base = load_scenario(write_base(tmp_path)).raw
+    base["audit"] = {"deviations": ["swaps"], "agents": 2}
+    sw = parse_sweep({"base": base, "kind": "audit", "replications": 1, "audit": {"agents": 3}}, tmp_path)
+    assert sw.audit == {"agents": 3}                    # only what the sweep gives (part of the key)
+    assert sw.tasks()[0].audit == {"agents": 3}
+    # the scenario's own [audit] table is validated at every grid point, before anything runs
+    bad = {**base, "audit": {"deviations": ["nope"]}}
+    with pytest.raises(ConfigError) as e:
+        parse_sweep({"base": bad, "kind": "audit", "replications": 1}, tmp_path)
+    assert e.value.field == "audit.deviations" and e.value.value == "nope"
+    # an axis over an audit option
+    sw = parse_sweep({"base": base, "kind": "audit", "replications": 1, "axes": {"audit.eps": [0.05, 0.1]}}, tmp_path)
+    assert [sc.audit["eps"] for sc in sw.grid] == [0.05, 0.1]
+    assert len({t.key for t in sw.tasks()}) == 2
+
+
+def test_coalition_graph_axis(tmp_path):
+    # the coalition structure as an axis: none, an explicit group, a random graph's groups
+    p = write_sweep(tmp_path, """
+        kind = "audit"
+        replications = 1
+        [axes]
+        "coalitions" = [[], [{members = [0, 1], strategy = "common_type"}],
+                        [{graph = "erdos_renyi:p=0.5", size = 2, count = 1, strategy = "common_type"}]]
+    """)
+    sw = load_sweep(p)
+    assert [len(sc.raw["coalitions"]) for sc in sw.grid] == [0, 1, 1]
+    bad = write_sweep(tmp_path, 'replications = 1\n[axes]\n"coalitions" = [[{members = [0, 99], strategy = "common_type"}]]\n',
+                      "bad.toml")
+    with pytest.raises(ConfigError) as e:
+        load_sweep(bad)
+    assert e.value.field == "axes.coalitions" and "members" in e.value.expected
