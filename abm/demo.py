@@ -29,27 +29,21 @@ def _args(p: argparse.ArgumentParser) -> None:
 def demo_report(scenario: str | pathlib.Path = DEMO_SCENARIO, seed: int | None = None,
                 save: str | pathlib.Path | None = None) -> str:
     """Return the demo's report text for an OCAM scenario (audit table as configured in it)."""
-    from mechanisms import Report, make_mechanism
     from mechanisms.errors import ConfigError, require
     from mechanisms.ocam.report import describe_run
 
     from .audit import AuditOptions, Deviation, Replayer, audit, check_deviation
     from .audit.audit import resolve_claims
-    from .audit.sources import scenario_deviations
-    from .scenario import build_run, load_scenario
+    from .audit.sources import ScenarioRun
+    from .scenario import load_scenario
 
     sc = load_scenario(scenario)
     require(sc.mechanism == "ocam", "mechanism.name", sc.mechanism, '"ocam" for the demo report')
     if seed is not None and seed < 0:
         raise ConfigError("--seed", seed, "a non-negative integer")
     seed = sc.seed if seed is None else seed
-    model = build_run(sc, seed).run()
-    market, goods = model.market, model.market.goods
-    true_types = {p.agent_id: p.true_type for p in model.participants}
-    truthful = [[Report(i, true_types[i]) for i in tick] for tick in model.schedule]
-
-    def factory():
-        return make_mechanism(sc.mechanism, market, sc.mechanism_params)
+    run = ScenarioRun(sc, seed)
+    model, goods, true_types, truthful, factory = run.model, run.model.market.goods, run.true_types, run.truthful, run.factory
 
     out = [RULE, f"OCAM manipulation audit: {sc.name}  (scenario {pathlib.Path(scenario).name}, seed {seed})", RULE]
     out += [f"note: {n}" for n in getattr(model, "population_notes", [])]
@@ -82,10 +76,9 @@ def demo_report(scenario: str | pathlib.Path = DEMO_SCENARIO, seed: int | None =
 
     # The full audit: the scenario's deviation sources, every claim OCAM declares.
     spec = dict(sc.audit)
-    devs = list(scenario_deviations(model, truthful, true_types, spec))
+    devs = run.deviations(spec)
     rep = audit(factory, truthful, true_types, seed, devs, spec.get("claims"),
-                options=AuditOptions(eps=float(spec.get("eps", 0.05))),
-                scenario={**sc.raw, "seed": seed, "base_dir": str(sc.base_dir)}, save=save)
+                options=AuditOptions(eps=float(spec.get("eps", 0.05))), scenario=run.scenario, save=save)
     t = rep.table()
     dev_rows = t[t["deviations"].notna() & (t["claim"] == "gsp1")] if "claim" in t else t
     out += ["", f"Audit: {len(devs)} deviations replayed under common random numbers "

@@ -42,7 +42,7 @@ from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
 from mechanisms.protocol import MECHANISMS, Market, make_mechanism
 from mechanisms.registry import Registry
 from mechanisms.rng import Streams
-from strategies.base import Strategy, Truthful, parse_strategy
+from strategies.base import Strategy, parse_strategy
 
 from .arrivals import ARRIVALS
 from .schema import Section
@@ -209,7 +209,6 @@ def build_strategies(sc: Scenario, n: int, streams: Streams) -> list[Strategy]:
             else:
                 count = e.get("count", int, check=lambda v: 0 <= v <= n, expected=f"an integer in [0, {n}]")
             ids = [i for i in free_order if i not in taken][:count]
-        kinds = strat.kinds
         for i in ids:
             out[i] = strat
             taken.add(i)

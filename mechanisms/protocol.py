@@ -10,7 +10,6 @@ checks apply, so a new mechanism is audited without touching the auditor.
 from __future__ import annotations
 
 import math
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,11 +17,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .errors import ConfigError, InvariantError, require
+from .errors import InvariantError, require
 from .market import Goods
 from .preferences import PREFERENCE_KINDS
 from .registry import Registry
-from .reports import BundleOutcome, ObjectOutcome, Outcome, Report
+from .reports import Outcome, Report
 from .rng import Streams
 
 #: Tolerance for capacity checks on fractional (scaled) capacities.

@@ -6,7 +6,7 @@ true type, so a misreport can never be confused with the truth.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .preferences import AgentType
 

@@ -23,21 +23,8 @@ def _audit_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
 
 
-def _scenario_run(raw: dict[str, Any], seed: int, base_dir: str | pathlib.Path = "."):
-    """Return (factory, truthful schedule, true types, model) of scenario ``raw`` with ``seed``."""
-    from abm.scenario import build_run, parse_scenario
-    from mechanisms import Report, make_mechanism
-
-    sc = parse_scenario(raw, base_dir)
-    model = build_run(sc, seed).run()
-    true_types = {p.agent_id: p.true_type for p in model.participants}
-    truthful = [[Report(i, true_types[i]) for i in tick] for tick in model.schedule]
-    market, name, params = model.market, sc.mechanism, dict(sc.mechanism_params)
-    return (lambda: make_mechanism(name, market, params)), truthful, true_types, model, sc
-
-
 def _audit(args: argparse.Namespace) -> int:
-    from .sources import scenario_deviations as _deviations
+    from .sources import ScenarioRun
     from abm.scenario import load_scenario
 
     from . import AuditOptions, audit
@@ -46,12 +33,11 @@ def _audit(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
         raise ConfigError("--seed", args.seed, "a non-negative integer")
     seed = sc.seed if args.seed is None else args.seed
-    factory, truthful, true_types, model, sc = _scenario_run(sc.raw, seed, sc.base_dir)
+    run = ScenarioRun(sc, seed)
     spec = dict(sc.audit)
     opts = AuditOptions(eps=float(spec.get("eps", 0.05)), support_draws=int(spec.get("support_draws", 16)))
-    devs = list(_deviations(model, truthful, true_types, spec))
-    rep = audit(factory, truthful, true_types, seed, devs, spec.get("claims"), options=opts,
-                scenario={**sc.raw, "seed": seed, "base_dir": str(sc.base_dir)})
+    rep = audit(run.factory, run.truthful, run.true_types, seed, run.deviations(spec), spec.get("claims"),
+                options=opts, scenario=run.scenario)
     if args.save:
         rep.save(args.save)
     import pandas as pd
@@ -73,9 +59,13 @@ def _replay_args(p: argparse.ArgumentParser) -> None:
 
 
 def _scenario_loader(scenario: dict[str, Any], seed: int):
+    from abm.scenario import parse_scenario
+
+    from .sources import ScenarioRun
+
     raw = {k: v for k, v in scenario.items() if k != "base_dir"}
-    factory, truthful, _, _, _ = _scenario_run(raw, seed, scenario.get("base_dir", "."))
-    return factory, truthful
+    run = ScenarioRun(parse_scenario(raw, scenario.get("base_dir", ".")), seed)
+    return run.factory, run.truthful
 
 
 def _replay(args: argparse.Namespace) -> int:

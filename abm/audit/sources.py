@@ -55,3 +55,29 @@ def scenario_deviations(model, truthful: Sequence[Sequence[Report]], true_types:
             yield from search.same_period_misreports(truthful, true_types, limit_per_agent=1)
         else:
             raise ConfigError("audit.deviations", source, f"one of {list(SOURCES)}")
+
+
+class ScenarioRun:
+    """A scenario's run and what an audit of it needs (shared by the CLI, sweeps and the demo).
+
+    Attributes: ``model`` (the run, strategies included), ``true_types`` (agent -> true type),
+    ``truthful`` (the schedule with every agent truthful: the audit's baseline), ``factory``
+    (returns a fresh mechanism configured as in the scenario) and ``scenario`` (the raw
+    scenario with its seed and base directory, as counterexamples store it).
+    """
+
+    def __init__(self, sc, seed: int):
+        from mechanisms.protocol import make_mechanism
+
+        from ..scenario import build_run
+
+        self.model = build_run(sc, seed).run()
+        self.true_types = {p.agent_id: p.true_type for p in self.model.participants}
+        self.truthful = [[Report(i, self.true_types[i]) for i in tick] for tick in self.model.schedule]
+        market, name, params = self.model.market, sc.mechanism, dict(sc.mechanism_params)
+        self.factory = lambda: make_mechanism(name, market, params)
+        self.scenario = {**sc.raw, "seed": int(seed), "base_dir": str(sc.base_dir)}
+
+    def deviations(self, spec: Mapping[str, Any]) -> list[Deviation]:
+        """Return the deviations ``spec`` (an ``[audit]`` table) names for this run."""
+        return list(scenario_deviations(self.model, self.truthful, self.true_types, spec))

@@ -31,8 +31,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mechanisms.protocol import make_mechanism
-from mechanisms.reports import Report
 
 from abm.scenario import Scenario, build_run, parse_scenario
 
@@ -198,25 +196,16 @@ def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> tuple[dic
     """
     try:
         from abm.audit import AuditOptions, audit
-        from abm.audit.sources import scenario_deviations
+        from abm.audit.sources import ScenarioRun
     except ImportError as e:
         raise RuntimeError(f"audit cells need the auditor (abm.audit.audit), which is not available: {e}") from None
-    model = build_run(sc, seed).run()
-    a = model.agent_table()
-    true_types = {p.agent_id: p.true_type for p in model.participants}
-    truthful = [[Report(i, true_types[i]) for i in tick] for tick in model.schedule]
-    market, name, params = model.market, sc.mechanism, dict(sc.mechanism_params)
-
-    def factory():
-        return make_mechanism(name, market, params)
-
+    run = ScenarioRun(sc, seed)
+    a = run.model.agent_table()
     spec = {**AUDIT_DEFAULTS, **sc.audit, **spec}  # sweep [audit] over the scenario's [audit] over defaults
-    deviations = list(scenario_deviations(model, truthful, true_types, spec))
-    claims = spec.get("claims")
     opts = AuditOptions(eps=float(spec.get("eps", 0.05)), support_draws=int(spec.get("support_draws", 16)))
-    # the scenario as `python -m abm audit` stores it, so `python -m abm replay FILE` rebuilds the run
-    scenario = {**sc.raw, "seed": seed, "base_dir": str(sc.base_dir)}
-    rep = audit(factory, truthful, true_types, seed, deviations, claims, options=opts, scenario=scenario)
+    # run.scenario is what `python -m abm audit` stores, so `python -m abm replay FILE` rebuilds the run
+    rep = audit(run.factory, run.truthful, run.true_types, seed, run.deviations(spec), spec.get("claims"),
+                options=opts, scenario=run.scenario)
     m: dict[str, Any] = {"n": int(len(a)), "mechanism": sc.mechanism}
     cells = list(rep.cells.values())
     devs = sum(c.deviations for c in cells)
@@ -237,7 +226,7 @@ def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> tuple[dic
                          "violations": sum(t.violations for t in c.claims.values()),
                          "checked": sum(t.checked for t in c.claims.values())}
                         for c in sorted(cells, key=lambda c: c.key)]
-    m.update(summary_metrics(model.mechanism.summary()))
+    m.update(summary_metrics(run.model.mechanism.summary()))
     cx = None
     for key in sorted(rep.counterexamples):
         if rep.counterexamples[key]:
