@@ -54,6 +54,16 @@ class Participant(mesa.Agent):
         self.arrival_tick = info.tick
         return self.report
 
+    def report_truthfully(self, tick: int) -> Report:
+        """Return (and store) the truthful report (the fast path for truthful agents)."""
+        # Reports are immutable, so the truthful one is built once, not once per arrival.
+        report = self.__dict__.get("_truthful_report")
+        if report is None:
+            report = self._truthful_report = Report(self.agent_id, self.true_type)
+        self.report = report
+        self.arrival_tick = tick
+        return report
+
     @property
     def truthful(self) -> bool:
         """True when the declared type equals the true type."""

@@ -101,6 +101,8 @@ class AllocationModel(mesa.Model):
         require(sorted(flat) == list(range(n)), "arrivals.schedule", f"{len(flat)} arrivals",
                 f"every agent 0..{n - 1} arriving exactly once")
         self.schedule = schedule
+        self._strategic = frozenset(a.agent_id for a in self.participants
+                                    if a.coalition is not None or not a.strategy.is_truthful)
         self.tick = 0
         self.datacollector = mesa.DataCollector(
             tables={"outcomes": RAW_COLUMNS, "ticks": TICK_COLUMNS},
@@ -112,19 +114,24 @@ class AllocationModel(mesa.Model):
         # The tick's arrivals are a plain list, not an AgentSet: AgentSet's weak-reference
         # bookkeeping costs ~50 us per construction, more than the whole per-agent budget of
         # the model (issue 2); population-wide operations still go through ``self.agents``.
-        arriving = [self.participants[i] for i in self.schedule[self.tick]]
-        # Truthful agents read nothing, so the public state is assembled only when an
-        # arrival's strategy may read it.
-        needs_info = any(a.coalition is not None or not a.strategy.is_truthful for a in arriving)
-        info = PublicInfo(self.market, self.tick, self.mechanism.public() if needs_info else {})
-        reports = [a.make_report(info) for a in arriving]
+        ids = self.schedule[self.tick]
+        arriving = [self.participants[i] for i in ids]
+        # Truthful agents read nothing, so the public state is assembled (and the strategies
+        # called) only when an arrival is strategic; truthful reports are made inline.
+        if self._strategic and not self._strategic.isdisjoint(ids):
+            info = PublicInfo(self.market, self.tick, self.mechanism.public())
+            reports = [a.make_report(info) for a in arriving]
+        else:
+            reports = [a.report_truthfully(self.tick) for a in arriving]
         outcomes = checked_step(self.mechanism, self.tick, reports)
         add_row = self.datacollector.add_table_row
+        tick = self.tick
         for agent, outcome in zip(arriving, outcomes):
             agent.outcome = outcome
-            add_row("outcomes", {"agent": agent.agent_id, "tick": outcome.tick, "strategy": agent.strategy_label,
-                                 "truthful": agent.truthful, "true_type": agent.true_type,
-                                 "report": agent.report.declared, "outcome": outcome})
+            declared = agent.report.declared
+            add_row("outcomes", {"agent": agent.agent_id, "tick": tick, "strategy": agent.strategy_label,
+                                 "truthful": declared is agent.true_type or declared == agent.true_type,
+                                 "true_type": agent.true_type, "report": declared, "outcome": outcome})
         # Tick reporters go to a DataCollector table rather than model_reporters, which
         # deep-copy every value on every collect (the tick's largest overhead otherwise).
         rem = self.mechanism.remaining()
