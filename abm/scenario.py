@@ -159,7 +159,7 @@ def parse_scenario(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".") -
     audit = dict(top.get("audit", dict, {}))
     top.finish()
     sc = Scenario(dict(raw), name, seed, reps, mname, mparams, process, batch, pathlib.Path(base_dir), audit)
-    build_run(sc, seed, validate_only=True)
+    build_run(sc, seed)  # builds (never runs) the model: every part is validated here
     return sc
 
 
@@ -217,11 +217,10 @@ def build_strategies(sc: Scenario, n: int, streams: Streams) -> list[Strategy]:
     return out
 
 
-def build_run(sc: Scenario, seed: int, validate_only: bool = False, schedule: list[list[int]] | None = None):
+def build_run(sc: Scenario, seed: int, schedule: list[list[int]] | None = None):
     """Return the :class:`~abm.model.AllocationModel` of scenario ``sc`` with ``seed``.
 
-    With ``validate_only`` the model is built (so every part is validated) but not returned
-    for running. ``schedule`` overrides the arrival process (replays).
+    ``schedule`` overrides the arrival process (replays).
     """
     from .coalitions import build_coalitions
     from .model import AllocationModel
