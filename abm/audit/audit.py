@@ -399,7 +399,7 @@ def audit(factory: Callable[[], OnlineMechanism], schedule: Sequence[Sequence[Re
           true_types: Mapping[int, AgentType], seed: int, deviations: Iterable[Deviation],
           claims: Iterable[str | Claim] | None = None, *, options: AuditOptions | None = None,
           scenario: Mapping[str, Any] | None = None, save: str | pathlib.Path | None = None,
-          n: int | None = None) -> AuditReport:
+          n: int | None = None, progress: bool = False) -> AuditReport:
     """Audit one run: replay every deviation under common random numbers and check the claims.
 
     Parameters
@@ -426,6 +426,8 @@ def audit(factory: Callable[[], OnlineMechanism], schedule: Sequence[Sequence[Re
         When given, :meth:`AuditReport.save` is called on it before returning.
     n : int, optional
         Market size for the table; default: number of reports in ``schedule``.
+    progress : bool
+        Show a progress bar (deviations replayed, invalid ones as failures, ETA) on a terminal.
 
     Returns
     -------
@@ -454,10 +456,16 @@ def audit(factory: Callable[[], OnlineMechanism], schedule: Sequence[Sequence[Re
     deviation_claims = [c for c in claim_list if (chk := checker_for(c.key)) is None or chk.level == "deviation"
                         or c.key in skip]
     run_claims = [c for c in claim_list if c not in deviation_claims]
+    from ..progress import Progress
+
+    bar = Progress(len(deviations) if hasattr(deviations, "__len__") else None, desc=f"auditing {name}",
+                   quiet=not progress, unit="deviation")
     for pos, dev in enumerate(deviations, start=1):
         try:
             checked = check_deviation(rp, dev, true_types, deviation_claims + run_claims, options, skip=skip)
+            bar.update("done")
         except ConfigError as e:
+            bar.update("failed")
             # a report outside the mechanism's domain (e.g. a bid above the budget B, which
             # Section 2 of the procurement paper excludes): not a deviation, counted apart
             cell = report._cell(name, dev.label, dev.size, n)
@@ -470,6 +478,7 @@ def audit(factory: Callable[[], OnlineMechanism], schedule: Sequence[Sequence[Re
                 report.first_violation_at.setdefault(key, pos)
                 claim = next(c for c in claim_list if c.key == key)
                 report.keep(_counterexample(rp, checked, claim, r, true_types, scenario, options))
+    bar.close()
     if save is not None:
         report.save(save)
     return report

@@ -21,6 +21,7 @@ def _audit_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario TOML file (its [audit] table names the deviations)")
     p.add_argument("--save", default=None, help="directory for table.csv, verdicts.txt and counterexamples/")
     p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -37,7 +38,7 @@ def _audit(args: argparse.Namespace) -> int:
     spec = dict(sc.audit)
     opts = AuditOptions(eps=float(spec.get("eps", 0.05)), support_draws=int(spec.get("support_draws", 16)))
     rep = audit(run.factory, run.truthful, run.true_types, seed, run.deviations(spec), spec.get("claims"),
-                options=opts, scenario=run.scenario)
+                options=opts, scenario=run.scenario, progress=not args.quiet)
     if args.save:
         rep.save(args.save)
     import pandas as pd
