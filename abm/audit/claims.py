@@ -319,8 +319,10 @@ def check_ir(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) 
         return ClaimResult(claim.key, NOT_APPLICABLE, detail="no procurement outcomes")
     bids = {r.agent: r.declared.value for t in run.schedule for r in t if isinstance(r.declared, Cost)}
     # the outcome's bid field is the mechanism's own record; judge against the declared report
-    outs = [o if o.bid is not None else HireOutcome(o.agent, o.tick, o.hired, o.payment, o.threshold,
-                                                     bids.get(o.agent)) for o in hires]
+    # b_i of the run's schedule (Section 2), falling back to the record only for an agent the
+    # schedule does not show (a mechanism must not be able to hide a violation by misrecording)
+    outs = [HireOutcome(o.agent, o.tick, o.hired, o.payment, o.threshold, bids[o.agent]) if o.agent in bids else o
+            for o in hires]
     bad = _check(outs)
     if bad:
         v = bad[0]

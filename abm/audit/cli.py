@@ -47,7 +47,11 @@ def _audit(args: argparse.Namespace) -> int:
         cols = ["strategy", "coalition_size", "n", "claim", "deviations", "profitable", "share_profitable",
                 "ci_lo", "ci_hi", "mean_gain", "max_gain", "violations"]
         t = rep.table()
-        print(t[[c for c in cols if c in t.columns]].to_string(index=False))
+        if len(t):
+            print(t[[c for c in cols if c in t.columns]].to_string(index=False))
+        else:
+            print("no deviations to audit: nobody misreported in this run; add an [audit] table, e.g.\n"
+                  '  [audit]\n  deviations = ["strategies", "truncations", "swaps"]\n  agents = 10')
     print()
     print("\n".join(rep.verdicts()))
     if args.save:

@@ -70,13 +70,20 @@ def check_threshold_independence(factory: Callable[[], Any], schedule: Sequence[
 
     For every agent in ``agents`` and every alternative bid in ``bids``, replays the schedule
     with only that agent's bid changed (same seed: same order and coins) and compares her
-    threshold with the truthful run's; also checks hired == (threshold offered and bid <=
-    threshold) and, when ``check_unilateral``, that ``unilateral_outcome`` matches the replay.
+    threshold with the truthful run's; also checks the posted-price rule: a hire has bid <=
+    threshold and is paid the threshold, and all bids at most the threshold (the truthful one
+    included) get the same decision (the offer was open or not, whatever she bid); and, when
+    ``check_unilateral``, that ``unilateral_outcome`` matches the replay.
     """
     base = run_schedule(factory, schedule, seed)
     bad = []
     for a in agents:
         o0 = base.outcomes[a]
+        # "hired iff bid <= threshold" (given the offer): every bid at most the threshold,
+        # the truthful one included, must get the same decision, and a hire pays the threshold
+        below: dict[bool, float] = {}
+        if o0.threshold is not None and o0.bid is not None and o0.bid <= o0.threshold:
+            below[bool(o0.hired)] = float(o0.bid)
         for b in bids:
             dev = run_schedule(factory, schedule, seed, deviations={a: Cost(float(b))}, record_public=False)
             o1 = dev.outcomes[a]
@@ -85,6 +92,14 @@ def check_threshold_independence(factory: Callable[[], Any], schedule: Sequence[
                             "threshold_truthful": o0.threshold, "threshold_deviating": o1.threshold})
             if o1.hired and (o1.threshold is None or b > o1.threshold + TOL * max(1.0, abs(b))):
                 bad.append({"property": "posted_price", "agent": a, "bid": b, "threshold": o1.threshold, "hired": True})
+            elif o1.hired and not _same(o1.payment, o1.threshold):
+                bad.append({"property": "posted_price", "agent": a, "bid": b, "threshold": o1.threshold,
+                            "payment": o1.payment})
+            if o1.threshold is not None and b <= o1.threshold:
+                below.setdefault(bool(o1.hired), float(b))
+        if len(below) > 1:
+            bad.append({"property": "posted_price", "agent": a, "threshold": o0.threshold,
+                        "hired_at_bid": below[True], "rejected_at_bid": below[False]})
             if check_unilateral:
                 u = base.mechanism.unilateral_outcome(Report(a, Cost(float(b))), o0.tick)
                 if (u.hired, round(u.payment, 9)) != (o1.hired, round(o1.payment, 9)) or not _same(u.threshold, o1.threshold):

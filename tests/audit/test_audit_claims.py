@@ -90,3 +90,19 @@ def test_incremental_path_rejected_for_coalitions():
     rp = Replayer(f, sched, 3, types)
     with pytest.raises(ConfigError):
         rp.replay(Deviation({0: Cost(0.1), 1: Cost(0.2)}), "incremental")
+
+
+class _ToyUnderpayMisrecorded(ToyUnderpay):
+    """Mutant: underpays (half the price) AND records each seller's bid as the payment it made,
+    so its own ``bid`` field hides the IR violation. IR (Section 2) is about the DECLARED bid b_i."""
+
+    def step(self, tick, reports):
+        import dataclasses
+        return [dataclasses.replace(o, bid=min(o.bid, o.payment)) if o.hired else o
+                for o in super().step(tick, reports)]
+
+
+def test_ir_judged_against_declared_bids_not_the_mechanisms_record():
+    market, types, sched, f = _proc(_ToyUnderpayMisrecorded)
+    rep = audit(f, sched, types, 1, [], claims=["ir"])
+    assert rep.violations("ir") == 1

@@ -150,3 +150,27 @@ def test_truthfulness_checker_catches_pay_your_bid_mutant():
     bad = check_truthful(lambda: PayYourBidMech2(m, p=0.0), sched, 1, true, bids)
     assert bad and all(v["u_deviating"] > v["u_truthful"] for v in bad)
     assert check_truthful(lambda: Mechanism2(m, p=0.0), sched, 1, true, bids) == []
+
+
+class HalfThresholdMech2(Mechanism2):
+    """Mutant: posts a bid-independent threshold and pays it, but hires only bids at most HALF of
+    it (not a posted price: a seller with cost in (theta/2, theta] gains by underbidding)."""
+
+    def step(self, tick, reports):
+        return [dataclasses.replace(o, hired=False, payment=0.0)
+                if o.hired and o.bid > 0.5 * o.threshold else o for o in super().step(tick, reports)]
+
+
+def test_threshold_checker_catches_hire_iff_violation():
+    inst, m, sched = _small()
+    factory = lambda: HalfThresholdMech2(m, p=0.0)  # noqa: E731
+    run = run_schedule(factory, sched, 1)
+    # the mutant's thresholds never depend on the bid and every hire has bid <= threshold
+    offered = [a for a, o in run.outcomes.items() if o.threshold is not None and o.threshold > 0]
+    assert offered
+    bad = check_threshold_independence(factory, sched, 1, offered, [0.0, 0.9 * inst.budget], check_unilateral=False)
+    assert not any(v["property"] == "threshold_independence" for v in bad)
+    assert any(v["property"] == "posted_price" and "rejected_at_bid" in v for v in bad)
+    # the faithful mechanism passes the strengthened check
+    assert check_threshold_independence(lambda: Mechanism2(m, p=0.0), sched, 1, list(range(6)),
+                                        [0.0, 0.5 * inst.budget, inst.budget]) == []
