@@ -39,7 +39,7 @@ from mechanisms.datasets.preflib import course_market, read_soc, resample
 from mechanisms.errors import ConfigError, require
 from mechanisms.market import Goods
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
-from mechanisms.protocol import MECHANISMS, Market, make_mechanism
+from mechanisms.protocol import MECHANISMS, Market
 from mechanisms.registry import Registry
 from mechanisms.rng import Streams
 from strategies.base import Strategy, parse_strategy
@@ -151,7 +151,10 @@ def parse_scenario(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".") -
     arr.finish()
     mech = top.section("mechanism")
     mname = mech.get("name", str)
-    require(mname in MECHANISMS, "mechanism.name", mname, f"one of the registered mechanisms {MECHANISMS.names()}")
+    from .audit.mutants import MUTANTS  # mutants run from scenarios too: classroom demonstrations
+
+    require(mname in MECHANISMS or mname in MUTANTS, "mechanism.name", mname,
+            f"one of the registered mechanisms {MECHANISMS.names()} (or a mutant: {MUTANTS.names()})")
     mparams = dict(mech.get("params", dict, {}))
     mech.finish()
     top.section("strategies")
@@ -222,6 +225,7 @@ def build_run(sc: Scenario, seed: int, schedule: list[list[int]] | None = None):
 
     ``schedule`` overrides the arrival process (replays).
     """
+    from .audit.counterexample import build_mechanism
     from .coalitions import build_coalitions
     from .model import AllocationModel
 
@@ -229,7 +233,7 @@ def build_run(sc: Scenario, seed: int, schedule: list[list[int]] | None = None):
     pop = build_population(sc, streams)
     n = len(pop.types)
     params = dict(sc.mechanism_params)
-    mech = make_mechanism(sc.mechanism, pop.market, params)
+    mech = build_mechanism(sc.mechanism, pop.market, params)
     strategies = build_strategies(sc, n, streams)
     for i, s in enumerate(strategies):
         require(pop.market.kind in s.kinds, "strategies", s.spec(), f"a strategy applicable to {pop.market.kind} markets")

@@ -313,7 +313,9 @@ class AuditReport:
             if t.no_checker:
                 return f"{name}: no checker"
             if t.not_applicable:
-                return f"{name}: not checked{where} ({t.first_detail or 'not applicable'})"
+                cases = f"{t.not_applicable} run{'s' if t.not_applicable != 1 else ''}" if where else \
+                    f"{t.not_applicable} case{'s' if t.not_applicable != 1 else ''}"
+                return f"{name}: not applicable{where} in {cases} ({t.first_detail or 'assumption not met'})"
             return f"{name}: not checked{where} (no cases)"
         method = ""
         if t.methods:

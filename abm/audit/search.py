@@ -8,7 +8,7 @@ and the schedule; reporting strategies from ``strategies/`` can be turned into d
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -77,19 +77,22 @@ def random_rankings(true_types: Mapping[int, AgentType], agents: Iterable[int], 
 
 
 def same_period_misreports(schedule: Sequence[Sequence[Report]], true_types: Mapping[int, AgentType],
-                           limit_per_agent: int | None = None) -> Iterator[Deviation]:
-    """Yield SP1's misreports: agent i declares the type of agent j arriving in the same period.
+                           limit_per_agent: int | None = None,
+                           type_space: Callable[[int], Sequence[AgentType]] | None = None) -> Iterator[Deviation]:
+    """Yield SP1's misreports: agent i declares a type j of its own arrival period.
 
-    SEM paper, Definition 6: misrepresentations j with t_j = t_i. Pairs with equal types are
-    skipped (the report would not change).
+    SEM paper, Definition 6: misrepresentations are the types j in I with t_j = t_i. With
+    ``type_space`` (tick -> the period's types, from the market's known type space) every such
+    type is tried; without it, only the types other agents of the period reported (which is
+    empty with one arrival per period). Types equal to the agent's own are skipped.
     """
-    for tick in schedule:
+    for t, tick in enumerate(schedule):
         ids = [r.agent for r in tick]
+        candidates = list(type_space(t)) if type_space is not None else [true_types[j] for j in ids]
         for i in ids:
             seen = set()
-            for j in ids:
-                tj = true_types[j]
-                if j == i or tj == true_types[i] or tj in seen:
+            for tj in candidates:
+                if tj == true_types[i] or tj in seen:
                     continue
                 seen.add(tj)
                 yield Deviation({i: tj}, "same-period-misreport")

@@ -52,7 +52,11 @@ def scenario_deviations(model, truthful: Sequence[Sequence[Report]], true_types:
         elif source == "bid_changes":
             yield from search.bid_changes(true_types, probe)
         elif source == "same_period":
-            yield from search.same_period_misreports(truthful, true_types, limit_per_agent=1)
+            # Definition 6 ranges over the period's whole type space when the market knows it (SEM)
+            sem = model.market.extra.get("sem") if isinstance(model.market.extra, dict) else None
+            space = None if sem is None else (lambda t: [o for o, _ in sem.period_types(t + 1)])
+            yield from search.same_period_misreports(truthful, true_types, limit_per_agent=spec.get("per_agent", 1),
+                                                     type_space=space)
         else:
             raise ConfigError("audit.deviations", source, f"one of {list(SOURCES)}")
 
@@ -67,15 +71,14 @@ class ScenarioRun:
     """
 
     def __init__(self, sc, seed: int):
-        from mechanisms.protocol import make_mechanism
-
         from ..scenario import build_run
+        from .counterexample import build_mechanism
 
         self.model = build_run(sc, seed).run()
         self.true_types = {p.agent_id: p.true_type for p in self.model.participants}
         self.truthful = [[Report(i, self.true_types[i]) for i in tick] for tick in self.model.schedule]
         market, name, params = self.model.market, sc.mechanism, dict(sc.mechanism_params)
-        self.factory = lambda: make_mechanism(name, market, params)
+        self.factory = lambda: build_mechanism(name, market, params)
         self.scenario = {**sc.raw, "seed": int(seed), "base_dir": str(sc.base_dir)}
 
     def deviations(self, spec: Mapping[str, Any]) -> list[Deviation]:

@@ -50,18 +50,23 @@ def sp1_study(build: Build, ns: Sequence[int], seeds: Iterable[int], eps: float 
 
     ``build(n, seed)`` returns ``(factory, schedule, true_types)`` of the replica market M_n
     with its sampled arrivals; ``deviations(schedule, true_types)`` yields the misreports
-    (default: every same-period misreport, :func:`abm.audit.search.same_period_misreports`,
-    at most ``limit_per_agent`` per agent). Only the ``"sp1"`` claim is checked.
+    (default: every type of the agent's period in the SEM market's type space,
+    :func:`abm.audit.search.same_period_misreports`, at most ``limit_per_agent`` per agent). Only the ``"sp1"`` claim is checked.
     """
     seeds = list(seeds)
+    ns = sorted(ns)  # the trend verdict compares the smallest n (first row) with the largest (last)
     reports = []
     rows = []
     for n in ns:
         per_n = []
         for seed in seeds:
             factory, schedule, types = build(n, seed)
-            devs = (deviations(schedule, types) if deviations is not None
-                    else same_period_misreports(schedule, types, limit_per_agent))
+            if deviations is not None:
+                devs = deviations(schedule, types)
+            else:  # Definition 6: every type of the agent's period in the market's type space
+                sem = getattr(factory().market, "extra", {}).get("sem")
+                space = None if sem is None else (lambda t, sem=sem: [o for o, _ in sem.period_types(t + 1)])
+                devs = same_period_misreports(schedule, types, limit_per_agent, type_space=space)
             per_n.append(audit(factory, schedule, types, seed, devs, claims=["sp1"],
                                options=AuditOptions(eps=eps), n=n))
         rep = AuditReport.combine(per_n)

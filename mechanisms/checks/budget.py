@@ -97,15 +97,15 @@ def check_threshold_independence(factory: Callable[[], Any], schedule: Sequence[
                             "payment": o1.payment})
             if o1.threshold is not None and b <= o1.threshold:
                 below.setdefault(bool(o1.hired), float(b))
-        if len(below) > 1:
-            bad.append({"property": "posted_price", "agent": a, "threshold": o0.threshold,
-                        "hired_at_bid": below[True], "rejected_at_bid": below[False]})
             if check_unilateral:
                 u = base.mechanism.unilateral_outcome(Report(a, Cost(float(b))), o0.tick)
                 if (u.hired, round(u.payment, 9)) != (o1.hired, round(o1.payment, 9)) or not _same(u.threshold, o1.threshold):
                     bad.append({"property": "unilateral_outcome", "agent": a, "bid": b,
                                 "unilateral": (u.hired, u.payment, u.threshold),
                                 "replay": (o1.hired, o1.payment, o1.threshold)})
+        if len(below) > 1:
+            bad.append({"property": "posted_price", "agent": a, "threshold": o0.threshold,
+                        "hired_at_bid": below[True], "rejected_at_bid": below[False]})
     return bad
 
 

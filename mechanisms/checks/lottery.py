@@ -20,11 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import require
+from ..errors import InvariantError, require
 from ..preferences import WeakOrder
 
 #: Probability tolerance of the comparisons.
 LOTTERY_TOL = 1e-9
+#: Supply tolerance when checking that an allocation handed to the LP is feasible (well inside
+#: HiGHS's own 1e-7 feasibility tolerance, so a feasible input is a feasible LP point).
+FEASIBILITY_TOL = 1e-8
 
 
 def _lot(a: Sequence[float] | np.ndarray, n: int, field: str) -> np.ndarray:
@@ -69,6 +72,9 @@ def ordinal_efficiency_lp(orders: Sequence[WeakOrder], lotteries: np.ndarray, su
     strictly for one. The LP maximises sum_i mass_i sum_k U_ik (a'_i - a_i) subject to
     U_i a'_i >= U_i a_i for every agent i and cutoff class k; a positive optimum is a strict
     improvement. The null option has unbounded supply.
+
+    Raises ConfigError when the given allocation is not a feasible lottery allocation (the
+    definition does not apply) and InvariantError when the LP solver fails.
     """
     from scipy.optimize import linprog
     from scipy.sparse import lil_matrix
@@ -82,6 +88,13 @@ def ordinal_efficiency_lp(orders: Sequence[WeakOrder], lotteries: np.ndarray, su
     w = np.ones(n_ag) if masses is None else np.asarray(masses, dtype=np.float64)
     s = np.asarray(supply, dtype=np.float64)
     require(s.shape == (n - 1,), "supply", s.tolist(), f"{n - 1} supplies")
+    # Section 2: ordinal efficiency is a property of a feasible allocation; an infeasible one
+    # (or one whose rows are not lotteries) is outside the definition, not "efficient"
+    require(bool(np.all(A >= -tol)) and bool(np.allclose(A.sum(axis=1), 1.0, atol=tol)), "lotteries",
+            A.round(6).tolist(), "rows of non-negative probabilities summing to 1")
+    used = (w @ A)[: n - 1]
+    require(bool(np.all(used <= s + FEASIBILITY_TOL)), "lotteries", used.round(9).tolist(),
+            f"a feasible allocation (sum_i mass_i a_i <= supply {s.tolist()})")
     Us = [o.upper_contour_matrix() for o in orders]
     n_sd = sum(U.shape[0] for U in Us)
     nv = n_ag * n
@@ -106,8 +119,9 @@ def ordinal_efficiency_lp(orders: Sequence[WeakOrder], lotteries: np.ndarray, su
     res = linprog(c, A_ub=ub.tocsr(), b_ub=b_ub, A_eq=eq.tocsr(), b_eq=np.ones(n_ag), bounds=(0, None),
                   method="highs")
     if res.status != 0:
-        # the given allocation itself is (nearly) infeasible: no dominating allocation found
-        return True, None, 0.0
+        # the given (feasible) allocation is itself a feasible point, so a failure is the
+        # solver's: never report it as "efficient"
+        raise InvariantError(f"ordinal_efficiency_lp: the LP failed ({res.status}: {res.message})")
     base = sum(w[i] * Us[i].sum(axis=0) @ A[i] for i in range(n_ag))
     gain = float(-res.fun - base)
     if gain > tol:

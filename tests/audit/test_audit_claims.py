@@ -6,7 +6,7 @@ from abm.audit import AuditOptions, Deviation, Replayer, audit
 from abm.audit.search import bid_changes, same_period_misreports, truncations
 from audit_helpers import (ToyLottery, ToyOverspend, ToyPayBid, ToyPostedPrice, ToyUnderpay, lottery_setup,
                       procurement_setup)
-from mechanisms import WeakOrder
+from mechanisms import Report, WeakOrder
 
 
 def _proc(cls, **params):
@@ -106,3 +106,52 @@ def test_ir_judged_against_declared_bids_not_the_mechanisms_record():
     market, types, sched, f = _proc(_ToyUnderpayMisrecorded)
     rep = audit(f, sched, types, 1, [], claims=["ir"])
     assert rep.violations("ir") == 1
+
+
+def test_daceei_on_an_ocam_run_that_ends_inside_the_sample_is_not_applicable():
+    """No prices exist before OCAM's sample closes, and Definition 1 constrains no k < ceil(eps_n n):
+    the claim does not speak about such a run (it is not a missing checker)."""
+    from abm.audit.claims import NOT_APPLICABLE, check_daceei
+    from audit_helpers import ocam_market
+    from mechanisms import Claim, make_mechanism, run_schedule
+
+    market, types, sched, params = ocam_market()
+    short = run_schedule(lambda: make_mechanism("ocam", market, params), sched[:5], 3)  # sample size 13
+    assert short.mechanism.prices is None
+    res = check_daceei(short, {}, Claim("daceei", "OCAM Definition 1"))
+    assert res.status == NOT_APPLICABLE
+    full = run_schedule(lambda: make_mechanism("ocam", market, params), sched, 3)
+    # this market's capacities are far below Assumption 2: outside Theorem 2's claim, reported as such
+    res = check_daceei(full, {}, Claim("daceei", "OCAM Definition 1"))
+    assert res.status == NOT_APPLICABLE and "Assumption 2" in res.detail and "Definition 1" in res.detail
+
+
+def test_daceei_claim_is_judged_when_assumption2_holds():
+    """With capacities above the Assumption 2 requirement the claim is checked (holds or violated)."""
+    from abm.audit.claims import HOLDS, VIOLATED, check_daceei
+    from mechanisms import Claim, Goods, Market, Report, make_mechanism, run_schedule
+    from mechanisms.ocam.markets import random_market
+
+    import numpy as np
+
+    mk, types = random_market(60, 4, 2, np.random.default_rng(5), n_types=6)
+    goods = Goods(mk.goods.names, (10**9,) * mk.goods.m)
+    market = Market("bundles", goods, max_bundle_size=2, n_agents=60)
+    sched = [[Report(i, t)] for i, t in enumerate(types)]
+    run = run_schedule(lambda: make_mechanism("ocam", market, {"eps_n": 0.5, "eps_f": 0.5}), sched, 2)
+    assert run.summary["min_capacity"] >= run.summary["assumption2_capacity"]
+    res = check_daceei(run, {}, Claim("daceei", "OCAM Definition 1"))
+    assert res.status in (HOLDS, VIOLATED)
+
+
+def test_same_period_misreports_range_over_the_type_space_with_one_arrival_per_period():
+    """Definition 6 (SEM): misreports are the period's types, not only what others reported."""
+    from mechanisms import WeakOrder
+
+    names = ["a", "b"]
+    t1, t2, t3 = (WeakOrder.parse(x, names) for x in ("a > o > b", "{a,b} > o", "b > a > o"))
+    sched = [[Report(0, t1)], [Report(1, t2)]]
+    types = {0: t1, 1: t2}
+    assert list(same_period_misreports(sched, types)) == []  # nobody else in the period
+    devs = list(same_period_misreports(sched, types, type_space=lambda t: [t1, t2, t3]))
+    assert {(d.agents, d.reports[d.agents[0]]) for d in devs} == {((0,), t2), ((0,), t3), ((1,), t1), ((1,), t3)}

@@ -42,14 +42,44 @@ def test_audit_then_replay_from_the_command_line(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "consistent with GSP1 on" in text and "supports exact" in text
     assert (out / "table.csv").is_file() and (out / "verdicts.txt").read_text().strip()
-    files = sorted((out / "counterexamples").glob("*.json"))
-    # the small market breaks DACEEI (Assumption 2 fails): a run-level counterexample to replay
-    assert files, "expected a DACEEI counterexample on this small market"
-    d = json.loads(files[0].read_text())
-    assert d["scenario"]["name"] == "ocam-small" and d["schedule"] is not None
-    assert main(["replay", str(files[0])]) == 0
+    # the small market is far below Assumption 2: DACEEI is reported outside the claim, not violated
+    assert "daceei: not applicable" in text and "Assumption 2" in text
+    assert not list((out / "counterexamples").glob("*.json"))
+
+
+MUTANT = """
+name = "pay-your-bid"
+seed = 4
+[market]
+kind = "procurement"
+budget_frac = 0.3
+prediction_error = 0.0
+[population]
+source = "random"
+n = 20
+valuation = "additive"
+[mechanism]
+name = "mutant_bf_pay_bid"
+[audit]
+deviations = ["bid_changes"]
+agents = 20
+claims = ["universal_truthfulness"]
+"""
+
+
+def test_a_mutant_scenario_gives_a_counterexample_that_replays(tmp_path, capsys):
+    sc = tmp_path / "mutant.toml"
+    sc.write_text(MUTANT)
+    out = tmp_path / "out"
+    assert main(["audit", str(sc), "--save", str(out), "--quiet"]) == 0
     text = capsys.readouterr().out
-    assert "Replay: reproduced" in text and "Definition 1" in text
+    assert "universal truthfulness violated" in text
+    files = sorted((out / "counterexamples").glob("*.json"))
+    assert files
+    d = json.loads(files[0].read_text())
+    assert d["scenario"]["name"] == "pay-your-bid" and d["schedule"] is not None
+    assert main(["replay", str(files[0])]) == 0
+    assert "Replay: reproduced" in capsys.readouterr().out
 
 
 def test_replay_of_a_missing_file_is_a_config_error(tmp_path, capsys):

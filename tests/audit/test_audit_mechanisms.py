@@ -114,6 +114,9 @@ def test_sp1_study_zero_on_sem_and_flat_on_the_lottery_mutant():
     assert all(r["events"] > 0 for r in bad.rows)
     assert "decreasing" not in bad.verdict.replace("not decreasing", "") and "zero" not in bad.verdict
     assert set(bad.table().columns) >= {"n", "pairs", "events", "share", "ci_lo", "ci_hi"}
+    # the verdict compares the smallest with the largest n whatever order ns is given in
+    rev = sp1_study(build_toy, [8, 2], [0, 1], eps=0.25)
+    assert [r["n"] for r in rev.rows] == [2, 8] and rev.verdict == bad.verdict
 
 
 # ---- procurement -----------------------------------------------------------------------

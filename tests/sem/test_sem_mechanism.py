@@ -219,3 +219,18 @@ def test_ordinal_efficiency_lp_theorem2_and_mutant():
     ok, dom, gain = ordinal_efficiency_lp(orders, lots, [1, 1])
     assert not ok and gain > 0.4
     assert stochastically_dominates(dom[1], lots[1], orders[1], strict=True)
+
+
+def test_ordinal_efficiency_lp_refuses_infeasible_allocations():
+    # review fix: an allocation over supply used to be reported "efficient" (the LP was
+    # infeasible); Section 2's ordinal efficiency is only defined for feasible allocations
+    names = ["a", "b"]
+    orders = [WeakOrder.parse("a > b > o", names), WeakOrder.parse("a > b > o", names)]
+    over = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])         # two units of a, one in supply
+    with pytest.raises(ConfigError, match="lotteries"):
+        ordinal_efficiency_lp(orders, over, [1, 1])
+    with pytest.raises(ConfigError, match="lotteries"):
+        ordinal_efficiency_lp(orders, np.array([[0.5, 0.0, 0.0], [0.5, 0.5, 0.0]]), [1, 1])
+    # a feasible, wasteful allocation is still found inefficient
+    ok, _, _ = ordinal_efficiency_lp(orders, np.array([[0.5, 0.0, 0.5], [0.5, 0.0, 0.5]]), [1, 1])
+    assert not ok

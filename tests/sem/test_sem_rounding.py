@@ -48,9 +48,19 @@ def test_marginal_test_catches_a_biased_rounding():
 
 def test_column_units_and_negative_covariance():
     rng = np.random.default_rng(2)
-    cols = np.array([dependent_rounding(FRAC, rng).sum(axis=0) for _ in range(500)])
+    draws = np.array([dependent_rounding(FRAC, rng) for _ in range(2000)])
+    cols = draws.sum(axis=1)
     exp = FRAC.sum(axis=0)
     assert np.all(cols >= np.floor(exp)) and np.all(cols <= np.ceil(exp))
+    # property (ii) of the proof of Theorem 5: Cov(a_x(i), a_x(j)) <= 0 for agents i != j on
+    # the same object (checked up to sampling noise: z-score of the covariance below 3)
+    for x in range(FRAC.shape[1]):
+        C = np.cov(draws[:, :, x].T)
+        for i in range(FRAC.shape[0]):
+            for j in range(i + 1, FRAC.shape[0]):
+                p, q = FRAC[i, x], FRAC[j, x]
+                se = np.sqrt(p * (1 - p) * q * (1 - q) / len(draws))
+                assert C[i, j] < 3 * se, (x, i, j, C[i, j])
 
 
 @settings(max_examples=40, deadline=None)
