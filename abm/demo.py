@@ -91,7 +91,7 @@ def demo_report(scenario: str | pathlib.Path = DEMO_SCENARIO, seed: int | None =
     out += [textwrap.fill(v, 78, initial_indent="  * ", subsequent_indent="    ") for v in rep.verdicts()]
     out += ["", "A profitable deviation 'within one object' is allowed by GSP1 (Definition 6 (ii)).",
             "Full table:   python -m abm audit examples/ocam_agh2004.toml --save DIR",
-            "Replay one:   python -m abm replay DIR/counterexamples/<file>.json", RULE]
+            "A claim that fails saves counterexamples there; python -m abm replay FILE re-runs one.", RULE]
     return "\n".join(out)
 
 
