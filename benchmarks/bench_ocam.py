@@ -18,18 +18,10 @@ from mechanisms import Report, make_mechanism, run_schedule
 from mechanisms.datasets.preflib import course_market, read_soc
 from mechanisms.ocam import realise, solve_eceei, verify_eceei
 from mechanisms.ocam.markets import random_market
+from benchmarks.timing import median_time
 
 AGH = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "preflib" / "agh-2004.soc"
 
-
-def _median_time(f, reps: int):
-    times, out = [], None
-    for _ in range(reps):
-        gc.collect()
-        t0 = time.perf_counter()
-        out = f()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def _median_cpu(f, reps: int):
@@ -63,7 +55,7 @@ def run(quick: bool = False) -> list[dict]:
     goods, ranks = course_market(read_soc(AGH), 3, 0.9)
     cap = goods.capacity.astype(float)
     solve_eceei(ranks, cap, 0.02)  # warm-up (imports, HiGHS)
-    t, cert = _median_time(lambda: solve_eceei(ranks, cap, 0.02), reps)
+    t, cert = median_time(lambda: solve_eceei(ranks, cap, 0.02), reps)
     ok_cert = verify_eceei(cert, agent_types=ranks).ok
     rows.append(_row("AGH 2004 ECEEI (153 students, 7 courses, c=60, eps_b=0.02)", t, "s", "< 0.05 s",
                      t < 0.05 and ok_cert))
@@ -71,11 +63,11 @@ def run(quick: bool = False) -> list[dict]:
     rows.append(_row("AGH 2004 ECEEI, process CPU time (robust to other load on the machine)", tc, "s",
                      "< 0.05 s", tc < 0.05))
     rows.append(_row("AGH 2004 ECEEI relative clearing error", cert.error, "", "<= 1e-9", cert.error <= 1e-9))
-    t, real = _median_time(lambda: realise(cert), reps)
+    t, real = median_time(lambda: realise(cert), reps)
     rows.append(_row("AGH 2004 deterministic realisation (Prop. 3)", t, "s", "< 0.1 s", t < 0.1 and real.within_bound))
     rows.append(_row("AGH 2004 realisation L2 excess (bound sqrt(sigma m/2) = %.3f)" % real.bound, real.l2_error,
                      "", f"<= {real.bound:.3f}", real.within_bound))
-    t, _ = _median_time(lambda: realise(solve_eceei(ranks, cap, 0.02)), reps)
+    t, _ = median_time(lambda: realise(solve_eceei(ranks, cap, 0.02)), reps)
     rows.append(_row("AGH 2004 ECEEI + realisation", t, "s", "", None))
 
     # 2./3. Synthetic sample economies: (agents, types, goods, target seconds).
@@ -88,7 +80,7 @@ def run(quick: bool = False) -> list[dict]:
         r = 3 if n <= 5000 and not quick else 1
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            t, cert = _median_time(lambda: solve_eceei(rs, capv, 0.02), r)
+            t, cert = median_time(lambda: solve_eceei(rs, capv, 0.02), r)
             mem, _ = _peak_mib(lambda: solve_eceei(rs, capv, 0.02))
         label = f"ECEEI {n} agents, {len(cert.types)} types, {m} goods, bundles <= 3"
         ok = None if target is None else (t < target and cert.error <= 1e-9)
@@ -106,7 +98,7 @@ def run(quick: bool = False) -> list[dict]:
     def full():
         return run_schedule(lambda: make_mechanism("ocam", mk, {}), sched, 1)
 
-    t, runrec = _median_time(full, 1 if quick else 3)
+    t, runrec = median_time(full, 1 if quick else 3)
     del runrec
     mem, runrec = _peak_mib(full)
     err = runrec.summary["eceei"]["error"]

@@ -20,15 +20,8 @@ from mechanisms.procurement.experiment import ratio_table
 from mechanisms.procurement.valuations import WeightedCoverage
 from mechanisms.protocol import MECHANISMS
 from mechanisms.rng import Streams
+from benchmarks.timing import median_time
 
-
-def _median_time(fn, repeats: int) -> float:
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -43,13 +36,13 @@ def run(quick: bool = False) -> list[dict]:
         known = {p.name for p in MECHANISMS.get(name).spec.params}
         params = {"sample_solver": "greedy_singleton"} if "sample_solver" in known else {}
         seeds = iter(range(100))
-        t = _median_time(lambda: run_procurement(name, market, costs, next(seeds), params), 3)
+        t = median_time(lambda: run_procurement(name, market, costs, next(seeds), params), 3)[0]
         rows.append({"benchmark": f"{name}: one realisation, n={n}, coverage m=1000", "value": t, "unit": "s",
                      "target": "< 1 s", "ok": t < 1.0})
     rng = Streams(1).get("bench", "procurement", "opt")
     v = WeightedCoverage.random(200, rng, m=500, mean_size=5.0)
     c = 1.0 - rng.random(200)
-    t = _median_time(lambda: offline_opt(v, c, 0.1 * float(c.sum()), method="milp"), 3)
+    t = median_time(lambda: offline_opt(v, c, 0.1 * float(c.sum()), method="milp"), 3)[0]
     rows.append({"benchmark": "exact OPT by MILP, n=200, coverage m=500", "value": t, "unit": "s",
                  "target": "< 10 s", "ok": t < 10.0})
     reps = 20 if quick else 1000

@@ -14,6 +14,7 @@ import numpy as np
 from mechanisms.preferences import WeakOrder
 from mechanisms.sem import EquilibriumProblem, Shock, default_budgets, solve_ntb
 from mechanisms.sem.experiments import section62_experiment
+from benchmarks.timing import median_time
 
 
 def _order(rng: np.random.Generator, m: int) -> WeakOrder:
@@ -38,21 +39,13 @@ def random_problem(m: int, ntypes: int, T: int, seed: int = 0) -> EquilibriumPro
                               rng.integers(1, 4, m).astype(float), shock)
 
 
-def _median_time(fn, repeats: int) -> float:
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
-
 
 def run(quick: bool = False) -> list[dict]:
     rows = []
     reps = 3 if quick else 5
     pb = random_problem(20, 200, 10, seed=1)
     res = solve_ntb(pb)
-    t = _median_time(lambda: solve_ntb(pb), reps)
+    t = median_time(lambda: solve_ntb(pb), reps)[0]
     rows.append({"benchmark": "(t)-equilibrium NTB, 20 objects x 200 types x T=10", "value": t, "unit": "s",
                  "target": "< 1 s", "ok": t < 1.0})
     rows.append({"benchmark": "  its clearing error", "value": res.clearing_error, "unit": "objects",
@@ -64,7 +57,7 @@ def run(quick: bool = False) -> list[dict]:
             continue
         p = random_problem(m, nt, T, seed=2)
         rows.append({"benchmark": f"scaling: objects={m} types={nt} T={T}",
-                     "value": _median_time(lambda: solve_ntb(p), 3), "unit": "s", "target": "", "ok": None})
+                     "value": median_time(lambda: solve_ntb(p), 3)[0], "unit": "s", "target": "", "ok": None})
     markets = 100 if quick else 1000
     t0, c0 = time.perf_counter(), time.process_time()
     df = section62_experiment(markets=markets, readings=("matched",))
