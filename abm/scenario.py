@@ -28,7 +28,6 @@ from __future__ import annotations
 import copy
 import json
 import pathlib
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +44,7 @@ from mechanisms.rng import Streams
 from strategies.base import Strategy, parse_strategy
 
 from .arrivals import ARRIVALS
-from .schema import Section
+from .schema import Section, read_toml
 
 #: Where ``preflib:NAME`` paths point: the shared data folder beside the repository.
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "preflib"
@@ -123,13 +122,7 @@ def load_scenario(path: str | pathlib.Path) -> Scenario:
 
     Raises :class:`ConfigError` for a missing file, a TOML syntax error, or any invalid field.
     """
-    p = pathlib.Path(path)
-    require(p.is_file(), "scenario", str(p), "an existing TOML file")
-    try:
-        raw = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError("scenario", str(p), f"valid TOML ({e})") from None
-    return parse_scenario(raw, p.parent)
+    return parse_scenario(read_toml(path, "scenario"), pathlib.Path(path).parent)
 
 
 def parse_scenario(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".") -> Scenario:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import pathlib
+import tomllib
 from collections.abc import Mapping
 from typing import Any
 
@@ -81,3 +83,13 @@ def _is(v: Any, k: type) -> bool:
 def _describe(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
+
+
+def read_toml(path: str | pathlib.Path, field: str) -> dict[str, Any]:
+    """Return the parsed TOML file ``path``; :class:`ConfigError` naming ``field`` if missing or invalid."""
+    p = pathlib.Path(path)
+    require(p.is_file(), field, str(p), "an existing TOML file")
+    try:
+        return tomllib.loads(p.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(field, str(p), f"valid TOML ({e})") from None

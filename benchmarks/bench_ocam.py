@@ -5,9 +5,7 @@ repetitions and skips the scaling sweep beyond the issue's sizes.
 """
 from __future__ import annotations
 
-import gc
 import pathlib
-import statistics
 import time
 import tracemalloc
 import warnings
@@ -22,16 +20,6 @@ from benchmarks.timing import median_time
 
 AGH = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "preflib" / "agh-2004.soc"
 
-
-
-def _median_cpu(f, reps: int):
-    times, out = [], None
-    for _ in range(reps):
-        gc.collect()
-        t0 = time.process_time()
-        out = f()
-        times.append(time.process_time() - t0)
-    return statistics.median(times), out
 
 
 def _row(name, value, unit, target="", ok=None, **extra):
@@ -59,7 +47,7 @@ def run(quick: bool = False) -> list[dict]:
     ok_cert = verify_eceei(cert, agent_types=ranks).ok
     rows.append(_row("AGH 2004 ECEEI (153 students, 7 courses, c=60, eps_b=0.02)", t, "s", "< 0.05 s",
                      t < 0.05 and ok_cert))
-    tc, _ = _median_cpu(lambda: solve_eceei(ranks, cap, 0.02), reps)
+    tc, _ = median_time(lambda: solve_eceei(ranks, cap, 0.02), reps, clock=time.process_time)
     rows.append(_row("AGH 2004 ECEEI, process CPU time (robust to other load on the machine)", tc, "s",
                      "< 0.05 s", tc < 0.05))
     rows.append(_row("AGH 2004 ECEEI relative clearing error", cert.error, "", "<= 1e-9", cert.error <= 1e-9))

@@ -22,7 +22,6 @@ import hashlib
 import itertools
 import json
 import pathlib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 from mechanisms.errors import ConfigError, require
 
 from abm.scenario import Scenario, load_scenario, parse_scenario, replication_seed
-from abm.schema import Section
+from abm.schema import Section, read_toml
 
 #: Sweep kinds: a plain scenario run per cell, or an audit of the run's deviations.
 KINDS = ("run", "audit")
@@ -135,12 +134,7 @@ def load_sweep(path: str | pathlib.Path) -> Sweep:
     axis (naming the axis and the value).
     """
     p = pathlib.Path(path)
-    require(p.is_file(), "sweep", str(p), "an existing sweep TOML file")
-    try:
-        raw = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError("sweep", str(p), f"valid TOML ({e})") from None
-    return parse_sweep(raw, p.parent, default_name=p.stem)
+    return parse_sweep(read_toml(p, "sweep"), p.parent, default_name=p.stem)
 
 
 def parse_sweep(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".", default_name: str = "sweep") -> Sweep:
