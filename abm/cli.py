@@ -7,7 +7,9 @@ demo                the built-in demo (a small OCAM manipulation audit on the AG
 list                the registered mechanisms, strategies, population sources, arrival processes
 audit SCENARIO      audit the scenario's deviations and print the verdict table
 replay FILE         re-run a saved counterexample and explain it
+search SCENARIO     best-response search: can anyone profit, and how? (replayable counterexamples)
 sweep / report / export   experiments at scale (see ``python -m abm sweep --help``)
+dashboard SCENARIO  the live dashboard and the class game in the browser (127.0.0.1 by default)
 
 Bad input exits with status 2 and one line naming the field and the value; nothing is written.
 """
@@ -98,7 +100,8 @@ def _load_plugins() -> None:
     # Commands implemented in their own modules register themselves on import.
     import importlib
 
-    for mod in ("abm.demo", "abm.audit.cli", "abm.experiments.cli"):
+    for mod in ("abm.demo", "abm.audit.cli", "abm.audit.zoo_cli", "abm.search_cli", "abm.experiments.cli",
+                "abm.dashboard.cli"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as e:
@@ -116,10 +119,28 @@ def main(argv: list[str] | None = None) -> int:
         add(sub.add_parser(name, help=help_, description=help_))
     args = parser.parse_args(argv)
     try:
-        return COMMANDS[args.command][2](args)
+        status = COMMANDS[args.command][2](args)
+        sys.stdout.flush()  # a closed pipe fails here, inside the handler below, not at exit
+        return status
     except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {_one_line(str(e))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (``python -m abm list | head``): stop quietly, as Unix tools do;
+        # stdout is pointed at devnull so the interpreter's final flush does not fail again
+        import os
+
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
+
+
+def _one_line(text: str, limit: int = 2000) -> str:
+    """Return ``text`` on one line (newlines escaped), at most ``limit`` characters."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 if __name__ == "__main__":

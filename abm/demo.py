@@ -51,18 +51,24 @@ def demo_report(scenario: str | pathlib.Path = DEMO_SCENARIO, seed: int | None =
     # verdicts use the declared rankings; gains below are judged with the TRUE rankings.
     out.append("The run as it happened (misreports included; EF1/DACEEI judged on the declared rankings):")
     out.append(textwrap.indent(describe_run(model.record(), goods), "  "))
+    from .classroom.words import overshoot_lines
+
+    out += [textwrap.fill(x, 78, initial_indent="  ", subsequent_indent="    ") for x in overshoot_lines(model)]
+    note = model.scarcity_note()
+    if note:
+        out.append(textwrap.fill("warning: " + note, 78, initial_indent="  ", subsequent_indent="    "))
+    st = model.record().summary.get("solver")  # one line: OCAM never prices silently on a missed ECEEI
+    if st:
+        out.append(f"  ECEEI solver: {'converged' if st['converged'] else 'NOT CONVERGED'} via {st['method']}, "
+                   f"relative clearing error {st['error']:.1e}, {st['seconds']:.3f} s")
 
     # Each misreporter alone: its misreport vs the truth, everyone else and every coin fixed.
     replayer = Replayer(factory, truthful, seed, true_types)
     claims = resolve_claims(replayer.truth.mechanism, ["gsp1"])
     mis = [p for p in model.participants if not p.truthful]
     out += ["", f"Misreporting students ({len(mis)}): what the misreport got vs telling the truth "
-                "(rank in the TRUE ranking, 0 = best)"]
-    def short(b: int) -> str:  # "{2,5,7}" for {Course_2,Course_5,Course_7}
-        return "{" + ",".join(nm.split("_")[-1] for nm in goods.bundle_names(b)) + "}"
-
-    out.append(f"  {'agent':>5} {'phase':<6} {'strategy':<14} {'truth: bundle #rank':<19} {'misreport: bundle #rank':<23} "
-               f"{'gain':>4} {'<=1 object':>10}")
+                "(rank in the student's TRUE ranking, 1 = best; every other report and random draw fixed)"]
+    rows = []
     for p in sorted(mis, key=lambda p: p.outcome.tick):
         chk = check_deviation(replayer, Deviation({p.agent_id: p.report.declared}, p.strategy_label), true_types, claims,
                               AuditOptions())
@@ -70,9 +76,15 @@ def demo_report(scenario: str | pathlib.Path = DEMO_SCENARIO, seed: int | None =
         xt, xd = chk.truth[p.agent_id].bundle, chk.replayed.outcomes[p.agent_id].bundle
         t = p.true_type
         within = "-" if not c.profitable else ("yes" if c.within_one else "NO")
-        out.append(f"  {p.agent_id:>5} {chk.truth[p.agent_id].phase:<6} {p.strategy_label[:14]:<14} "
-                   f"{short(xt) + ' #' + str(t.rank(xt)):<19} {short(xd) + ' #' + str(t.rank(xd)):<23} "
-                   f"{int(c.gain):>4} {within:>10}")
+        rows.append((p.agent_id, chk.truth[p.agent_id].phase, p.strategy_label,
+                     f"{goods.format_bundle(xt)} #{t.rank(xt) + 1}", f"{goods.format_bundle(xd)} #{t.rank(xd) + 1}",
+                     int(c.gain), within))
+    w = [max([len(str(r[k])) for r in rows] + [h]) for k, h in enumerate((5, 6, 8, 13, 17, 4, 10))]
+    out.append(f"  {'agent':>{w[0]}} {'phase':<{w[1]}} {'strategy':<{w[2]}} {'truth: bundle':<{w[3]}} "
+               f"{'misreport: bundle':<{w[4]}} {'gain':>{w[5]}} {'<=1 object':>{w[6]}}")
+    for r in rows:
+        out.append(f"  {r[0]:>{w[0]}} {r[1]:<{w[1]}} {r[2]:<{w[2]}} {r[3]:<{w[3]}} {r[4]:<{w[4]}} {r[5]:>{w[5]}} {r[6]:>{w[6]}}")
+    out.append("  (#k: the k-th bundle of the TRUE ranking; gain: how many places the misreport moved the student up)")
 
     # The full audit: the scenario's deviation sources, every claim OCAM declares.
     spec = dict(sc.audit)
@@ -83,16 +95,43 @@ def demo_report(scenario: str | pathlib.Path = DEMO_SCENARIO, seed: int | None =
     dev_rows = t[t["deviations"].notna() & (t["claim"] == "gsp1")] if "claim" in t else t
     out += ["", f"Audit: {len(devs)} deviations replayed under common random numbers "
                 f"({', '.join(spec.get('deviations', ['strategies']))})"]
-    out.append(f"  {'deviation':<16} {'tried':>5} {'profitable':>10} {'95% CI':>15} {'max gain':>8}")
+    sw = max([len(str(x)) for x in dev_rows["strategy"]] + [9])
+    out.append(f"  {'deviation':<{sw}} {'tried':>5} {'profitable':>10} {'95% CI':>15} {'max gain':>8}")
     for _, r in dev_rows.iterrows():
-        out.append(f"  {str(r['strategy'])[:16]:<16} {int(r['deviations']):>5} {r['share_profitable']:>10.1%} "
-                   f"{'[' + format(r['ci_lo'], '.0%') + ', ' + format(r['ci_hi'], '.0%') + ']':>15} {r['max_gain']:>8.0f}")
+        out.append(f"  {str(r['strategy']):<{sw}} {int(r['deviations']):>5} {r['share_profitable']:>10.1%} "
+                   f"{_interval(r.get('ci_lo'), r.get('ci_hi')):>15} {r['max_gain']:>8.0f}")
     out += ["", "Verdicts (each claim against its definition in the OCAM paper):"]
     out += [textwrap.fill(v, 78, initial_indent="  * ", subsequent_indent="    ") for v in rep.verdicts()]
-    out += ["", "A profitable deviation 'within one object' is allowed by GSP1 (Definition 6 (ii)).",
-            "Full table:   python -m abm audit examples/ocam_agh2004.toml --save DIR",
+    from .classroom.words import plain_verdicts
+
+    out += ["", "In plain words:"]
+    out += [textwrap.fill(v, 78, initial_indent="  * ", subsequent_indent="    ") for v in plain_verdicts(rep)]
+    out += ["", "Reading the verdicts: a profitable deviation 'within one object' is allowed by GSP1 (Definition 6",
+            "(ii): 'condition ii' counts them); 'supports exact' means the outcome distributions were computed",
+            "exactly from the finite budget supports; 'not applicable' means the run is outside the assumptions",
+            "the paper proves the claim under (for DACEEI, Assumption 2's capacity), whatever the run-level check",
+            "above found; eps_b/eps_n/eps_f/eps_s and the other symbols are in the README's glossary.",
+            f"Full table:   python -m abm audit {_shown(scenario)} --save DIR",
             "A claim that fails saves counterexamples there; python -m abm replay FILE re-runs one.", RULE]
     return "\n".join(out)
+
+
+def _interval(lo, hi) -> str:
+    """Return "[a%, b%]", or "-" when the audit claims no rate (a deterministic probe set)."""
+    import math
+
+    if lo is None or hi is None or (isinstance(lo, float) and math.isnan(lo)) or (isinstance(hi, float) and math.isnan(hi)):
+        return "-"
+    return f"[{lo:.0%}, {hi:.0%}]"
+
+
+def _shown(path: str | pathlib.Path) -> str:
+    """Return ``path`` relative to the working directory when it is inside it (the footer's form)."""
+    p = pathlib.Path(path).resolve()
+    try:
+        return str(p.relative_to(pathlib.Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _demo(args: argparse.Namespace) -> int:

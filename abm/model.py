@@ -19,12 +19,26 @@ schedule : list of list of int
 participants : list of Participant
     The agents, indexed by ``agent_id``.
 datacollector : DataCollector
-    Model reporters per tick (Arrivals, Remaining capacity, Prices) and the table
-    ``"outcomes"`` with one row per agent, added when it arrives.
+    Model reporters collected every tick (``Arrived``, ``Misreports``, ``Mean true rank``:
+    plain numbers, so ``mesa.batch_run`` reads them), the table ``"outcomes"`` with one
+    readable row per agent, added when it arrives (strategy, true type and report as text,
+    outcome as course or object names, ``true_rank`` 1 = best), and the table ``"ticks"``
+    (arrivals, remaining capacity, posted prices).
+
+A model is built either from its parts (what :func:`abm.scenario.build_run` does) or from a
+scenario, so ``mesa.batch_run`` and Mesa's SolaraViz can construct it from keywords::
+
+    AllocationModel(scenario="examples/ocam_agh2004.toml", seed=3, population__n=60)
+    mesa.batch_run(AllocationModel, {"scenario": path, "mechanism": ["ocam", "rsd"], "seed": [1, 2]})
+
+Keyword overrides name scenario fields with ``__`` for the dots (``population__n`` is
+``population.n``); ``mechanism="rsd"`` replaces the mechanism (its parameters are dropped
+unless it is the scenario's own mechanism); ``strategies`` is then a ``[strategies]`` table
+(or a spec string for everyone) and ``strategy_overrides`` maps agent ids to strategies.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import mesa
@@ -32,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from mechanisms.engine import RunRecord
-from mechanisms.errors import require
+from mechanisms.errors import ConfigError, require
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
 from mechanisms.protocol import Market, OnlineMechanism, checked_step
 from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome
@@ -42,8 +56,12 @@ from strategies.base import PublicInfo, Strategy, Truthful
 from .agents import Participant
 from .arrivals import ARRIVALS
 
-#: Columns of the DataCollector table "outcomes": raw objects, rendered by ``agent_table``.
-RAW_COLUMNS = ["agent", "tick", "strategy", "truthful", "true_type", "report", "outcome"]
+#: Columns of the DataCollector table "outcomes": readable values (text, numbers), one row per agent.
+OUTCOME_COLUMNS = ["agent", "tick", "strategy", "truthful", "true_type", "report", "outcome", "true_rank"]
+#: Former name of :data:`OUTCOME_COLUMNS`.
+RAW_COLUMNS = OUTCOME_COLUMNS
+#: Model reporters (attribute names), collected every tick: what ``mesa.batch_run`` returns.
+MODEL_REPORTERS = {"Arrived": "arrived", "Misreports": "misreports", "Mean true rank": "mean_true_rank"}
 #: Columns of the DataCollector table "ticks": arrivals, remaining capacity, posted prices.
 TICK_COLUMNS = ["tick", "arrivals", "remaining", "prices"]
 
@@ -76,12 +94,43 @@ class AllocationModel(mesa.Model):
         An explicit arrival schedule (overrides ``arrivals``); used by replays.
     """
 
-    def __init__(self, market: Market, true_types: Sequence[AgentType], mechanism: OnlineMechanism,
-                 seed: int, strategies: Sequence[Strategy] | None = None, coalitions: Sequence[Any] = (),
+    def __init__(self, market: Market | None = None, true_types: Sequence[AgentType] | None = None,
+                 mechanism: OnlineMechanism | str | None = None, seed: int | None = None,
+                 strategies: Sequence[Strategy] | None = None, coalitions: Sequence[Any] = (),
                  arrivals: str = "permutation", batch_size: int = 1,
                  periods: Sequence[Sequence[int]] | None = None,
-                 schedule: list[list[int]] | None = None) -> None:
-        super().__init__(seed=seed)
+                 schedule: list[list[int]] | None = None, *, scenario: Any = None,
+                 strategy_overrides: Mapping[int, Strategy] | None = None, **overrides: Any) -> None:
+        notes: list[str] = []
+        sc = None
+        if scenario is not None:
+            require(market is None and true_types is None, "scenario", scenario,
+                    "either a scenario or a market with true types, not both")
+            if isinstance(strategies, (str, Mapping)):  # a [strategies] table (or a default spec) as an override
+                overrides["strategies"] = {"default": strategies} if isinstance(strategies, str) else dict(strategies)
+            elif strategies is not None:
+                raise ConfigError("strategies", strategies, "a [strategies] table or spec with scenario=... "
+                                  "(per-agent strategies go in strategy_overrides)")
+            sc = scenario_with_overrides(scenario, mechanism if isinstance(mechanism, str) else None, overrides)
+            seed = sc.seed if seed is None else seed
+            require(isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0,
+                    "seed", seed, "a non-negative integer")
+            parts = scenario_parts(sc, int(seed), strategy_overrides)
+            market, true_types, mechanism = parts.pop("market"), parts.pop("true_types"), parts.pop("mechanism")
+            strategies, coalitions, periods = parts["strategies"], parts["coalitions"], parts["periods"]
+            arrivals, batch_size = sc.arrivals, sc.batch_size
+            notes = parts["notes"]
+        else:
+            for k, v in overrides.items():
+                raise ConfigError(k, v, "a keyword of AllocationModel (scenario overrides need scenario=...)")
+            require(strategy_overrides is None, "strategy_overrides", strategy_overrides, "used with scenario=...")
+            require(market is not None and true_types is not None and mechanism is not None, "AllocationModel",
+                    "missing parts", "market, true_types and mechanism (or scenario=...)")
+            require(seed is not None, "seed", seed, "a non-negative integer")
+        super().__init__(seed=int(seed))
+        self.population_notes = notes
+        #: The scenario the model was built from (None when built from parts).
+        self.scenario = sc
         n = len(true_types)
         require(n >= 1, "population", n, "at least one agent")
         self.market = market
@@ -104,9 +153,21 @@ class AllocationModel(mesa.Model):
         self._strategic = frozenset(a.agent_id for a in self.participants
                                     if a.coalition is not None or not a.strategy.is_truthful)
         self.tick = 0
+        self.arrived = 0
+        self.misreports = 0
+        self._rank_sum = 0.0
+        self._ranked = 0
+        self._text: dict[int, tuple[Any, str]] = {}  # id(type) -> (type, text): many agents share a type
+        self._bundle_text: dict[int, str] = {}
         self.datacollector = mesa.DataCollector(
-            tables={"outcomes": RAW_COLUMNS, "ticks": TICK_COLUMNS},
+            model_reporters=MODEL_REPORTERS,
+            tables={"outcomes": OUTCOME_COLUMNS, "ticks": TICK_COLUMNS},
         )
+
+    @property
+    def mean_true_rank(self) -> float | None:
+        """Mean rank (1 = best) of the outcomes so far under the TRUE types; None for procurement."""
+        return self._rank_sum / self._ranked if self._ranked else None
 
     # ---- the tick ---------------------------------------------------------------------------
     def step(self) -> None:
@@ -126,12 +187,20 @@ class AllocationModel(mesa.Model):
         outcomes = checked_step(self.mechanism, self.tick, reports)
         add_row = self.datacollector.add_table_row
         tick = self.tick
+        show = self._show
         for agent, outcome in zip(arriving, outcomes):
             agent.outcome = outcome
             declared = agent.report.declared
+            truthful = declared is agent.true_type or declared == agent.true_type
+            rank = true_rank(outcome, agent.true_type)
+            if rank is not None:
+                self._rank_sum += rank
+                self._ranked += 1
+            self.misreports += not truthful
             add_row("outcomes", {"agent": agent.agent_id, "tick": tick, "strategy": agent.strategy_label,
-                                 "truthful": declared is agent.true_type or declared == agent.true_type,
-                                 "true_type": agent.true_type, "report": declared, "outcome": outcome})
+                                 "truthful": truthful, "true_type": show(agent.true_type), "report": show(declared),
+                                 "outcome": self._outcome_text(outcome), "true_rank": rank})
+        self.arrived += len(arriving)
         # Tick reporters go to a DataCollector table rather than model_reporters, which
         # deep-copy every value on every collect (the tick's largest overhead otherwise).
         rem = self.mechanism.remaining()
@@ -139,6 +208,13 @@ class AllocationModel(mesa.Model):
         add_row("ticks", {"tick": self.tick, "arrivals": len(arriving),
                           "remaining": None if rem is None else rem.copy(),
                           "prices": None if prices is None else np.array(prices, dtype=np.float64)})
+        # Model reporters: the values are immutable scalars, so they are appended as
+        # DataCollector.collect would store them, without its per-value deepcopy (a third of the
+        # tick's overhead otherwise).
+        mv = self.datacollector.model_vars
+        mv["Arrived"].append(self.arrived)
+        mv["Misreports"].append(self.misreports)
+        mv["Mean true rank"].append(self.mean_true_rank)
         self.tick += 1
         if self.tick >= len(self.schedule):
             self.running = False
@@ -149,31 +225,54 @@ class AllocationModel(mesa.Model):
             self.step()
         return self
 
+    def _outcome_text(self, o: Outcome) -> str:
+        if isinstance(o, BundleOutcome):  # bundles repeat: render each once
+            text = self._bundle_text.get(o.bundle)
+            if text is None:
+                text = self._bundle_text[o.bundle] = self.market.goods.format_bundle(o.bundle)
+            return text
+        return outcome_text(o, self.market)
+
+    def _show(self, t: AgentType) -> str:
+        hit = self._text.get(id(t))
+        if hit is None or hit[0] is not t:
+            hit = self._text[id(t)] = (t, describe_type(t, self.market))
+        return hit[1]
+
     # ---- results ----------------------------------------------------------------------------
     def agent_table(self) -> pd.DataFrame:
         """Return one row per agent in arrival order.
 
         Columns: agent, tick, strategy, truthful, true_type, report (text), outcome (text) and
         the outcome's fields (bundle: budget, spent, phase, true_rank; object: obj, lottery,
-        true_rank; procurement: hired, payment, threshold, bid, true_cost, utility), utilities
-        always under the TRUE type.
+        true_rank; procurement: hired, payment, threshold, bid, true_cost, utility), ranks
+        1-based (1 = the best choice) and utilities always under the TRUE type.
         """
         raw = self.datacollector.tables["outcomes"]
-        text: dict[Any, str] = {}  # many agents share a type: render each once
-
-        def show(t: AgentType) -> str:
-            if t not in text:
-                text[t] = describe_type(t, self.market)
-            return text[t]
-
         rows = []
         for k in range(len(raw["agent"])):
-            row = {c: raw[c][k] for c in ("agent", "tick", "strategy", "truthful")}
-            row["true_type"] = show(raw["true_type"][k])
-            row["report"] = show(raw["report"][k])
-            row.update(outcome_fields(raw["outcome"][k], raw["true_type"][k], self.market))
+            row = {c: raw[c][k] for c in ("agent", "tick", "strategy", "truthful", "true_type", "report")}
+            p = self.participants[raw["agent"][k]]
+            row.update(outcome_fields(p.outcome, p.true_type, self.market))
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def scarcity_note(self) -> str | None:
+        """Return a warning when no good is scarce (every posted price 0), else None.
+
+        With every price 0 each agent can afford its top choice whatever it reports, so no
+        misreport can gain (OCAM's post-sample agents buy their best affordable bundle at the
+        posted prices, Section 4.2; SEM's lotteries are unconstrained at zero prices).
+        """
+        prices = self.mechanism.prices
+        if prices is None or self.tick == 0:
+            return None
+        p = np.asarray(prices, dtype=np.float64)
+        if p.size == 0 or np.any(p > 0):
+            return None
+        return ("no good is scarce: every posted price is 0, so everyone can afford their top choice "
+                "whatever they report, and nobody can gain by lying (lower the capacities, e.g. "
+                "population.capacity_factor or market.capacity, to make goods scarce)")
 
     def tick_table(self) -> pd.DataFrame:
         """Return one row per tick: arrivals, remaining capacity, posted prices (numpy arrays)."""
@@ -197,24 +296,51 @@ def describe_type(t: AgentType, market: Market) -> str:
     return repr(t)
 
 
+def true_rank(o: Outcome, true_type: AgentType) -> int | None:
+    """Return the 1-based rank of outcome ``o`` under ``true_type`` (1 = the best choice).
+
+    Bundles: the position of the bundle in the TRUE ranking, from 1 (the empty bundle ranks
+    after every acceptable bundle). Objects: the preference class of the realised object, from
+    1. Procurement outcomes have no rank (None): their utility is payment - cost.
+    """
+    if isinstance(o, BundleOutcome) and isinstance(true_type, BundleRanking):
+        return true_type.rank(o.bundle) + 1
+    if isinstance(o, ObjectOutcome) and isinstance(true_type, WeakOrder):
+        return int(true_type.rank[o.obj]) + 1
+    return None
+
+
+def outcome_text(o: Outcome, market: Market) -> str:
+    """Return the outcome in words: a bundle of course names, an object's name, hired or not."""
+    if isinstance(o, BundleOutcome):
+        return market.goods.format_bundle(o.bundle)
+    if isinstance(o, ObjectOutcome):
+        names = market.goods.names
+        return names[o.obj] if o.obj < len(names) else "o"
+    if isinstance(o, HireOutcome):
+        return "hired" if o.hired else "not hired"
+    return repr(o)
+
+
 def outcome_fields(o: Outcome, true_type: AgentType, market: Market) -> dict[str, Any]:
     """Return the table fields of outcome ``o``, with the utility under ``true_type``.
 
-    Bundles: ``true_rank`` is the position of the bundle in the TRUE ranking (0 = best; the
-    number of acceptable bundles for the empty bundle). Objects: the preference class of the
-    realised object. Procurement: ``utility`` = payment - true cost if hired, else 0.
+    Bundles: ``true_rank`` is the position of the bundle in the TRUE ranking (1 = best; one
+    more than the number of acceptable bundles for the empty bundle). Objects: the preference
+    class of the realised object (1 = the top class). Procurement: ``utility`` = payment -
+    true cost if hired, else 0.
     """
     f: dict[str, Any] = {}
     if isinstance(o, BundleOutcome):
         f.update(outcome=market.goods.format_bundle(o.bundle), budget=o.budget, spent=o.spent, phase=o.phase)
         if isinstance(true_type, BundleRanking):
-            f["true_rank"] = true_type.rank(o.bundle)
+            f["true_rank"] = true_type.rank(o.bundle) + 1
     elif isinstance(o, ObjectOutcome):
         names = market.goods.names
         f.update(outcome=names[o.obj] if o.obj < len(names) else "o", obj=o.obj,
                  lottery=None if o.lottery is None else ",".join(f"{x:.6g}" for x in o.lottery))
         if isinstance(true_type, WeakOrder):
-            f["true_rank"] = int(true_type.rank[o.obj])
+            f["true_rank"] = int(true_type.rank[o.obj]) + 1
     elif isinstance(o, HireOutcome):
         f.update(outcome="hired" if o.hired else "not hired", hired=o.hired, payment=o.payment,
                  threshold=o.threshold, bid=o.bid)
@@ -222,3 +348,58 @@ def outcome_fields(o: Outcome, true_type: AgentType, market: Market) -> dict[str
             f["true_cost"] = true_type.value
             f["utility"] = (o.payment - true_type.value) if o.hired else 0.0
     return f
+
+
+# ---- construction from a scenario (mesa.batch_run, SolaraViz) ----------------------------------
+
+def scenario_with_overrides(scenario: Any, mechanism: str | None = None,
+                            overrides: Mapping[str, Any] | None = None):
+    """Return the validated :class:`~abm.scenario.Scenario` for ``scenario`` with keyword overrides.
+
+    ``scenario`` is a path to a TOML file, a parsed table (dict) or a ``Scenario``. Override
+    keys use ``__`` for the dots of a scenario field (``population__n=30``); ``mechanism``
+    names another mechanism (its parameters dropped unless it is the scenario's own).
+    Raises :class:`ConfigError` naming the field for anything invalid.
+    """
+    import pathlib
+
+    from .scenario import Scenario, load_scenario, parse_scenario
+
+    if isinstance(scenario, Scenario):
+        sc = scenario
+    elif isinstance(scenario, Mapping):
+        sc = parse_scenario(dict(scenario), ".")
+    elif isinstance(scenario, (str, pathlib.Path)):
+        sc = load_scenario(scenario)
+    else:
+        raise ConfigError("scenario", scenario, "a scenario file path, a scenario table (dict) or a Scenario")
+    changes = {k.replace("__", "."): v for k, v in (overrides or {}).items()}
+    if mechanism is not None and mechanism != sc.mechanism:
+        changes["mechanism"] = {"name": mechanism}
+    return sc.with_overrides(**changes) if changes else sc
+
+
+def scenario_parts(sc: Any, seed: int, strategy_overrides: Mapping[int, Strategy] | None = None) -> dict[str, Any]:
+    """Return the parts of the model of scenario ``sc`` for ``seed`` (as :func:`abm.scenario.build_run`).
+
+    Keys: market, true_types, mechanism, strategies, coalitions, periods, notes.
+    ``strategy_overrides`` (agent id -> strategy) replaces some agents' strategies, e.g. the
+    reports of students in a class game.
+    """
+    from .audit.counterexample import build_mechanism
+    from .coalitions import build_coalitions
+    from .scenario import build_population, build_strategies
+
+    streams = Streams(seed)
+    pop = build_population(sc, streams)
+    n = len(pop.types)
+    mech = build_mechanism(sc.mechanism, pop.market, dict(sc.mechanism_params))
+    strategies = build_strategies(sc, n, streams)
+    for i, s in (strategy_overrides or {}).items():
+        require(isinstance(i, (int, np.integer)) and 0 <= i < n, "strategy_overrides", i, f"agent ids in [0, {n})")
+        strategies[int(i)] = s
+    for s in strategies:
+        require(pop.market.kind in s.kinds, "strategies", s.spec(), f"a strategy applicable to {pop.market.kind} markets")
+    coalitions = build_coalitions(sc, pop, streams)
+    return {"market": pop.market, "true_types": pop.types, "mechanism": mech, "strategies": strategies,
+            "coalitions": coalitions, "periods": pop.periods, "notes": list(pop.notes)}

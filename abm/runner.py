@@ -6,7 +6,7 @@ import pathlib
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ class ScenarioResult:
     ticks: pd.DataFrame
     summaries: list[dict[str, Any]]
     seconds: float
+    warnings: list[str] = field(default_factory=list)
 
     def summary_text(self) -> str:
         """Return a short human-readable summary of the runs."""
@@ -39,7 +40,7 @@ class ScenarioResult:
         if "true_rank" in a and a["true_rank"].notna().any():
             by = a.groupby("truthful")["true_rank"].mean()
             parts = [f"{'truthful' if k else 'misreporting'} {v:.2f}" for k, v in by.items()]
-            lines.append("mean rank of outcome under the true type (0 = best): " + ", ".join(parts))
+            lines.append("mean rank of outcome under the true type (1 = best): " + ", ".join(parts))
         if "utility" in a and a["utility"].notna().any():
             by = a.groupby("truthful")["utility"].mean()
             lines.append("mean utility: " + ", ".join(f"{'truthful' if k else 'misreporting'} {v:.4g}" for k, v in by.items()))
@@ -51,6 +52,7 @@ class ScenarioResult:
         for k, v in (self.summaries[0] if self.summaries else {}).items():
             if isinstance(v, (int, float, str, bool, np.floating, np.integer)):
                 lines.append(f"{k}: {v}")
+        lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
@@ -63,7 +65,7 @@ def run_scenario(sc: Scenario, replications: int | None = None, seed: int | None
     reps = sc.replications if replications is None else replications
     base = sc.seed if seed is None else seed
     t0 = time.perf_counter()
-    agents, ticks, summaries = [], [], []
+    agents, ticks, summaries, warnings = [], [], [], []
     it = range(reps)
     if progress:
         from .progress import progress_bar
@@ -79,8 +81,45 @@ def run_scenario(sc: Scenario, replications: int | None = None, seed: int | None
         agents.append(a)
         ticks.append(t)
         summaries.append(model.mechanism.summary())
+        note = model.scarcity_note()
+        if note and note not in warnings:
+            warnings.append(note)
+        cap_note = capacity_note(model.mechanism, r)
+        if cap_note and not any("capacities exceeded by design" in w for w in warnings):
+            warnings.append(cap_note)  # the first replication that exceeded (one line, not one per run)
     return ScenarioResult(sc, pd.concat(agents, ignore_index=True), pd.concat(ticks, ignore_index=True),
-                          summaries, time.perf_counter() - t0)
+                          summaries, time.perf_counter() - t0, warnings)
+
+
+def capacity_note(mechanism: Any, replication: int = 0) -> str | None:
+    """Return the note on capacities exceeded by design under OCAM's ``paper`` policy, or None.
+
+    OCAM paper, Definition 1 (iii): a DACEEI allows the first k agents to use good j up to
+    (1 + eps_f) (k / n) c^j, so at k = n the excess over c^j is bounded by eps_f c^j (with high
+    probability, Theorem 2); Mechanism 1 allocates without a capacity check. The note puts the
+    realised excess beside that bound, good by good, for the goods that exceeded capacity.
+    """
+    summary_fn, params = getattr(mechanism, "summary", None), getattr(mechanism, "params", None)
+    if summary_fn is None or not isinstance(params, dict) or params.get("capacity_policy") != "paper" \
+            or "eps_f" not in params:
+        return None
+    s = summary_fn()
+    over = np.asarray(s.get("excess_over_capacity", []), dtype=float)
+    goods = getattr(mechanism.market, "goods", None)
+    if goods is None or over.size != goods.m or not (over > 0).any():
+        return None
+    eps_f = float(params["eps_f"])
+    caps = np.asarray(goods.capacities, dtype=float)
+    bound = eps_f * caps
+    idx = np.flatnonzero(over > 0)
+    worst = idx[np.argmax(over[idx])]
+    above = int((over > bound + 1e-9).sum())
+    return (f"replication {replication}: capacities exceeded by design on {idx.size} of {goods.m} goods (OCAM "
+            f"capacity_policy = \"paper\" allocates as Mechanism 1, without a capacity check); DACEEI (iii) "
+            f"bounds the excess of good j by eps_f c^j w.h.p. (eps_f = {eps_f:g}): largest realised excess "
+            f"{over[worst]:g} on {goods.names[worst]} (capacity {caps[worst]:g}, bound {bound[worst]:g}); "
+            f"{above} good(s) above the bound; set capacity_policy = \"hard\" to enforce capacities "
+            f"(docs/ocam.md)")
 
 
 def _cell(v: Any) -> Any:

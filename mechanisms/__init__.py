@@ -13,6 +13,7 @@ model::
 """
 from . import baselines  # noqa: F401  (registers sd, rsd)
 from . import ocam, procurement, sem  # noqa: F401  (register their mechanisms)
+from . import fair_division  # noqa: F401  (registers deferred_priority, naive_matching, priority_matching, round_robin)
 from .engine import RunRecord, apply_deviations, run_schedule
 from .errors import ConfigError, InvariantError
 from .market import Goods, bundle_items, bundle_mask, bundle_size, masks_to_matrix

@@ -32,8 +32,14 @@ class InvariantError(RuntimeError):
     """An invariant the code enforces (capacity, budget, one outcome per agent) was broken.
 
     Raised by mechanisms and the model when their own output would violate a hard invariant;
-    it signals a bug, never bad user input.
+    it signals a bug, never bad user input. ``claim`` names the claimed property the breach
+    violates when there is one (``"budget_feasible"``, ``"ir"``, ``"capacity"``): the auditor
+    turns the breach into a violation of that claim, with a counterexample.
     """
+
+    def __init__(self, message: str, claim: str | None = None):
+        super().__init__(message)
+        self.claim = claim
 
 
 def require(condition: bool, field: str, value: Any, expected: str) -> None:

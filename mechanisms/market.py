@@ -3,8 +3,15 @@
 Bundles are subsets of goods with at most one unit of each (OCAM paper, Section 2: a bundle
 is x in {0,1}^m). They are stored as integer bitmasks (bit j set when good j is in the
 bundle), so "is this bundle still available" is one vectorised ``&`` over all of an agent's
-acceptable bundles, and as 0/1 matrices, so "what do these bundles cost at prices p" is one
-matrix-vector product.
+acceptable bundles, and as 0/1 matrices or padded item-index tables, so "what do these
+bundles cost at prices p" is one matrix-vector product or one gather.
+
+Width: a mask is a Python ``int``, which has no fixed width, so markets of any size work.
+Arrays of masks take the int64 fast path when ``m <= FAST_GOODS`` (62: the sign bit stays
+unused) and are numpy ``object`` arrays of Python ints beyond (exact, slower per element, but
+every vectorised ``&`` / ``==`` still works). Use :func:`mask_array`, :func:`masks_to_matrix`,
+:func:`masks_to_items` and :func:`bundle_vector` rather than ``mask >> np.arange(m)``, which
+overflows for m > 63.
 """
 from __future__ import annotations
 
@@ -16,8 +23,9 @@ import numpy as np
 
 from .errors import ConfigError, require
 
-#: Largest number of goods a bitmask bundle supports (int64, sign bit unused).
-MAX_GOODS = 62
+#: Largest number of goods for which arrays of bundle masks are int64 (the fast path); larger
+#: markets use numpy object arrays of Python ints (the exact path). Not a cap on the market.
+FAST_GOODS = 62
 
 
 def _is_int(x: object) -> bool:
@@ -47,7 +55,6 @@ class Goods:
     def __post_init__(self) -> None:
         names = tuple(self.names)
         require(len(names) > 0, "goods", list(names), "at least one good")
-        require(len(names) <= MAX_GOODS, "goods", len(names), f"at most {MAX_GOODS} goods")
         require(len(set(names)) == len(names), "goods", list(names), "distinct good names")
         require(len(self.capacities) == len(names), "capacities", list(self.capacities),
                 f"one capacity per good ({len(names)})")
@@ -112,16 +119,33 @@ def bundle_mask(items: Iterable[int]) -> int:
     return mask
 
 
+def bundle_from_items(items: Sequence[int], m: int, field: str = "bundle", max_size: int | None = None) -> int:
+    """Return the bitmask of a bundle given as good indices, checking the spec.
+
+    Raises :class:`ConfigError` naming ``field`` when an index is not an integer in [0, m),
+    an index repeats, the bundle is empty, or it holds more than ``max_size`` goods.
+    """
+    if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple, np.ndarray)):
+        raise ConfigError(field, items, "a list of good indices")
+    vals = list(items)
+    require(len(vals) > 0, field, vals, "a non-empty bundle")
+    for j in vals:
+        require(_is_int(j) and 0 <= int(j) < m, field, vals, f"good indices in [0, {m}) (bad: {j!r})")
+    require(len(set(int(j) for j in vals)) == len(vals), field, vals, "each good at most once (duplicates)")
+    if max_size is not None:
+        require(len(vals) <= max_size, field, vals, f"a bundle of at most {max_size} goods (has {len(vals)})")
+    return bundle_mask(vals)
+
+
 def bundle_items(mask: int) -> tuple[int, ...]:
     """Return the good indices in bundle ``mask``, ascending."""
     mask = int(mask)
+    require(mask >= 0, "bundle", mask, "a non-negative bundle bitmask")  # a negative one never ends
     out = []
-    j = 0
-    while mask:
-        if mask & 1:
-            out.append(j)
-        mask >>= 1
-        j += 1
+    while mask:  # one step per set bit (the lowest), any width
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
     return tuple(out)
 
 
@@ -130,10 +154,78 @@ def bundle_size(mask: int) -> int:
     return int(mask).bit_count()
 
 
+def mask_array(masks: Iterable[int] | np.ndarray, m: int) -> np.ndarray:
+    """Return ``masks`` as a 1-d array: int64 when ``m <= FAST_GOODS``, else object (Python ints).
+
+    Both support the vectorised ``arr & blocked``, ``arr == 0`` and fancy indexing.
+    """
+    if m <= FAST_GOODS:
+        return np.asarray(masks, dtype=np.int64).reshape(-1)
+    vals = [int(b) for b in masks]
+    arr = np.empty(len(vals), dtype=object)
+    arr[:] = vals
+    return arr
+
+
 def masks_to_matrix(masks: Sequence[int] | np.ndarray, m: int) -> np.ndarray:
-    """Return the 0/1 float matrix (len(masks), m) whose row r is bundle ``masks[r]``."""
-    arr = np.asarray(masks, dtype=np.int64).reshape(-1, 1)
-    return ((arr >> np.arange(m, dtype=np.int64)) & 1).astype(np.float64)
+    """Return the 0/1 float matrix (len(masks), m) whose row r is bundle ``masks[r]``.
+
+    int64 bit shifts when ``m <= FAST_GOODS``; an exact scatter of each mask's items beyond.
+    """
+    if m <= FAST_GOODS:
+        arr = np.asarray(masks, dtype=np.int64).reshape(-1, 1)
+        return ((arr >> np.arange(m, dtype=np.int64)) & 1).astype(np.float64)
+    flat = np.asarray(masks, dtype=object).reshape(-1)
+    out = np.zeros((flat.size, m))
+    rows, cols = _scatter(flat)
+    out[rows, cols] = 1.0
+    return out
+
+
+def _scatter(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (row, item) index arrays of every good in every mask of ``flat`` (exact path)."""
+    rows: list[int] = []
+    cols: list[int] = []
+    for r, b in enumerate(flat.tolist()):
+        its = bundle_items(b)
+        rows.extend([r] * len(its))
+        cols.extend(its)
+    return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+
+
+def masks_to_items(masks: Sequence[int] | np.ndarray, m: int, width: int | None = None) -> np.ndarray:
+    """Return the (len(masks), width) int64 table of each bundle's goods, ascending, padded with ``m``.
+
+    ``width`` defaults to the largest bundle (at least 1). With prices ``q = append(p, 0)``,
+    ``q[items].sum(axis=1)`` is every bundle's cost: a gather whose size does not grow with m.
+    """
+    flat = np.asarray(masks, dtype=np.int64 if m <= FAST_GOODS else object).reshape(-1)
+    if m <= FAST_GOODS:
+        bits = ((flat[:, None] >> np.arange(m, dtype=np.int64)) & 1).astype(bool)
+        sizes = bits.sum(axis=1)
+        w = max(int(sizes.max()) if sizes.size else 0, 1) if width is None else width
+        order = np.argsort(~bits, axis=1, kind="stable")[:, :w]
+        return np.where(np.take_along_axis(bits, order, axis=1), order, m).astype(np.int64)
+    rows, cols = _scatter(flat)
+    sizes = np.bincount(rows, minlength=flat.size)
+    w = max(int(sizes.max()) if sizes.size else 0, 1) if width is None else width
+    out = np.full((flat.size, w), m, dtype=np.int64)
+    start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    pos = np.arange(rows.size) - start[rows]
+    out[rows, pos] = cols
+    return out
+
+
+def bundle_vector(mask: int, m: int) -> np.ndarray:
+    """Return the 0/1 int64 vector (m,) of bundle ``mask`` (exact for any width)."""
+    mask = int(mask)
+    if m <= FAST_GOODS:
+        return (mask >> np.arange(m, dtype=np.int64)) & 1
+    x = np.zeros(m, dtype=np.int64)
+    its = bundle_items(mask)
+    if its:
+        x[list(its)] = 1
+    return x
 
 
 def exhausted_mask(remaining: np.ndarray) -> int:

@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from .errors import ConfigError, require
-from .market import Goods, bundle_items, bundle_mask, masks_to_matrix
+from .market import FAST_GOODS, Goods, bundle_items, bundle_mask, mask_array, masks_to_items, masks_to_matrix
 
 #: Tolerance for "costs at most the budget": prices are floats produced by solvers.
 AFFORD_TOL = 1e-12
@@ -56,6 +56,13 @@ class BundleRanking:
         require(len(set(bundles)) == len(bundles), "bundles", bundles, "each bundle ranked once (a strict order)")
         object.__setattr__(self, "bundles", bundles)
 
+    def __hash__(self) -> int:
+        # cached: types key dicts on hot paths (OCAM's f, state snapshots re-hash dict keys)
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = self.__dict__["_hash"] = hash((self.m, self.bundles))
+        return h
+
     # ---- constructors -------------------------------------------------------------------
     @classmethod
     def from_ranked_list(cls, goods: Goods, ranked: Sequence[Sequence[str]],
@@ -76,6 +83,24 @@ class BundleRanking:
             masks.append(goods.mask(names, f))
         require(len(set(masks)) == len(masks), field, [list(x) for x in ranked], "each bundle listed once")
         return cls(goods.m, tuple(masks))
+
+    @classmethod
+    def from_item_lists(cls, m: int, ranked: Sequence[Sequence[int]], max_size: int | None = None,
+                        field: str = "bundles") -> BundleRanking:
+        """Return the ranking of bundles given as lists of good indices (0-based), best first.
+
+        Raises :class:`ConfigError` naming ``field[r]`` for an index outside [0, m), a repeated
+        good, an empty bundle or one above ``max_size`` goods, and ``field`` for a bundle
+        listed twice. Plain data (e.g. JSON) enters through here.
+        """
+        from .market import bundle_from_items
+
+        require(isinstance(m, (int, np.integer)) and m > 0, "m", m, "a positive integer")
+        if isinstance(ranked, (str, bytes)) or not isinstance(ranked, (list, tuple)):
+            raise ConfigError(field, ranked, "a list of bundles (lists of good indices)")
+        masks = [bundle_from_items(b, int(m), f"{field}[{r}]", max_size) for r, b in enumerate(ranked)]
+        require(len(set(masks)) == len(masks), field, [list(b) for b in ranked], "each bundle listed once")
+        return cls(int(m), tuple(masks))
 
     @classmethod
     def from_scores(cls, scores: Sequence[float] | np.ndarray, max_size: int, min_size: int = 1,
@@ -99,16 +124,18 @@ class BundleRanking:
         for (j, k) in comp:
             require(0 <= j < m and 0 <= k < m and j != k, "complementarities", (j, k), f"a pair of distinct goods in [0, {m})")
         combos = [c for size in range(min_size, max_size + 1) for c in itertools.combinations(range(m), size)]
-        masks = np.array([bundle_mask(c) for c in combos], dtype=np.int64)
+        masks = mask_array([bundle_mask(c) for c in combos], m)
         sizes = np.array([len(c) for c in combos])
-        values = masks_to_matrix(masks, m) @ s
+        values = np.append(s, 0.0)[masks_to_items(masks, m)].sum(axis=1) if m > FAST_GOODS else masks_to_matrix(masks, m) @ s
         if comp:
             for r, c in enumerate(combos):
                 for pair in itertools.combinations(c, 2):
                     values[r] += comp.get(pair, 0.0) + comp.get(pair[::-1], 0.0)
         keep = values > 0
-        # lexsort: last key is primary -> (-value, size, mask)
-        order = np.lexsort((masks[keep], sizes[keep], -values[keep]))
+        # lexsort: last key is primary -> (-value, size, mask); beyond the int64 path the mask's
+        # rank among the kept masks (the same order, computed on exact Python ints) stands in.
+        tie = masks[keep] if m <= FAST_GOODS else np.argsort(np.argsort(masks[keep], kind="stable"))
+        order = np.lexsort((tie, sizes[keep], -values[keep]))
         ranked = masks[keep][order]
         if top is not None:
             require(isinstance(top, (int, np.integer)) and top > 0, "top", top, "a positive integer")
@@ -137,8 +164,8 @@ class BundleRanking:
     # ---- vectorised views ---------------------------------------------------------------
     @cached_property
     def masks(self) -> np.ndarray:
-        """Acceptable bundles as an int64 array, most preferred first."""
-        a = np.asarray(self.bundles, dtype=np.int64)
+        """Acceptable bundles, most preferred first: int64 when m <= 62, else Python ints (object)."""
+        a = mask_array(self.bundles, self.m)
         a.setflags(write=False)
         return a
 
@@ -148,6 +175,23 @@ class BundleRanking:
         a = masks_to_matrix(self.masks, self.m)
         a.setflags(write=False)
         return a
+
+    @cached_property
+    def items(self) -> np.ndarray:
+        """Acceptable bundles as a (k, sigma) table of good indices padded with m (see masks_to_items)."""
+        a = masks_to_items(self.masks, self.m)
+        a.setflags(write=False)
+        return a
+
+    def costs(self, prices: np.ndarray) -> np.ndarray:
+        """Return the cost p.x of every acceptable bundle, most preferred first.
+
+        A matrix-vector product for m <= 62 (the fast path); beyond, a gather over the bundles'
+        item indices, whose cost does not grow with m.
+        """
+        if self.m <= FAST_GOODS:
+            return self.matrix @ prices
+        return np.append(np.asarray(prices, dtype=np.float64), 0.0)[self.items].sum(axis=1)
 
     @cached_property
     def _rank(self) -> dict[int, int]:
@@ -185,7 +229,7 @@ class BundleRanking:
         """
         if not self.bundles:
             return 0
-        ok = self.matrix @ prices <= budget + AFFORD_TOL
+        ok = self.costs(prices) <= budget + AFFORD_TOL
         if blocked:
             ok &= (self.masks & blocked) == 0
         r = int(np.argmax(ok))
@@ -232,6 +276,12 @@ class WeakOrder:
         require(sorted(flat) == list(range(n + 1)), "classes", classes,
                 f"a partition of the objects 0..{n - 1} and the null option {n}")
         object.__setattr__(self, "classes", classes)
+
+    def __hash__(self) -> int:
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = self.__dict__["_hash"] = hash((self.n_objects, self.classes))
+        return h
 
     @property
     def null(self) -> int:

@@ -36,7 +36,8 @@ class Market:
     ----------
     kind : str
         ``"bundles"`` (combinatorial assignment: OCAM, SD over bundles), ``"objects"`` (unit
-        demand with a null option: SEM, SD-RTB) or ``"procurement"``.
+        demand with a null option: SEM, SD-RTB), ``"procurement"`` or ``"fair_division"``
+        (fixed agents, goods arriving one per time step: :mod:`mechanisms.fair_division`).
     goods : Goods, optional
         Goods and capacities (bundle and object markets). For object markets the null
         option is implicit, with unbounded supply (SEM Section 2: s_o > |I|).
@@ -59,8 +60,8 @@ class Market:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        require(self.kind in ("bundles", "objects", "procurement"), "market.kind", self.kind,
-                'one of "bundles", "objects", "procurement"')
+        require(self.kind in ("bundles", "objects", "procurement", "fair_division"), "market.kind", self.kind,
+                'one of "bundles", "objects", "procurement", "fair_division"')
         if self.kind in ("bundles", "objects"):
             require(isinstance(self.goods, Goods), "market.goods", self.goods, "a Goods instance")
         if self.max_bundle_size is not None:
@@ -73,7 +74,8 @@ class Market:
     @property
     def type_class(self) -> type:
         """The preference/cost class agents of this market report."""
-        return PREFERENCE_KINDS[{"bundles": "bundles", "objects": "objects", "procurement": "cost"}[self.kind]]
+        return PREFERENCE_KINDS[{"bundles": "bundles", "objects": "objects", "procurement": "cost",
+                                 "fair_division": "fair_division"}[self.kind]]
 
 
 @dataclass(frozen=True)
@@ -287,5 +289,5 @@ def checked_step(mech: OnlineMechanism, tick: int, reports: Sequence[Report]) ->
             raise InvariantError(f"{mech.spec.name}: outcome of agent {o.agent} stamped tick {o.tick}, not {tick}")
     rem = mech.remaining()
     if rem is not None and mech.enforces_capacity and np.any(rem < -CAPACITY_TOL):
-        raise InvariantError(f"{mech.spec.name} tick {tick}: capacity exceeded, remaining {rem.tolist()}")
+        raise InvariantError(f"{mech.spec.name} tick {tick}: capacity exceeded, remaining {rem.tolist()}", "capacity")
     return outs

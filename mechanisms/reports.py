@@ -72,3 +72,15 @@ class HireOutcome(Outcome):
     payment: float = 0.0
     threshold: float | None = None
     bid: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GoodsOutcome(Outcome):
+    """Fair division of arriving goods: the goods the agent received, by arrival index.
+
+    ``goods`` are indices ``g`` of the goods in arrival order (good g arrives at time step
+    g + 1); together, the agents' outcomes are the realised sequence of assignments, from
+    which the allocation A^t at every time step is recomputed (fair-division paper, Definition 2.5).
+    """
+
+    goods: tuple[int, ...] = ()

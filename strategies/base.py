@@ -97,6 +97,7 @@ class Truthful(Strategy):
     """Declare the true type (the identity)."""
 
     name = "truthful"
+    kinds = ("bundles", "objects", "procurement", "fair_division")
     probes = "baseline"
 
     def report(self, true_type: AgentType, info: PublicInfo, rng: np.random.Generator) -> AgentType:
@@ -107,34 +108,76 @@ class Truthful(Strategy):
         return True
 
 
+#: Longest spec string accepted (a spec is a short name and a few parameters).
+MAX_SPEC_CHARS = 2000
+
+
+def _plain_value(v: Any, depth: int = 0) -> bool:
+    """Return True for the values a spec may carry: str, int, float, bool, None, and lists/tuples of them."""
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return True
+    if isinstance(v, (list, tuple)) and depth < 4:
+        return all(_plain_value(x, depth + 1) for x in v)
+    return False
+
+
 def _parse_value(text: str) -> Any:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
+    """Return the literal ``text`` (a number, string, bool, None, or a short list/tuple of them).
+
+    Anything else (an expression, a set, a dict, deep nesting) is kept as the plain string, so
+    the strategy's own parameter check rejects it by name; nothing is ever evaluated.
+    """
+    if len(text) > MAX_SPEC_CHARS or text.count("(") + text.count("[") > 16:
         return text
+    try:
+        v = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+        return text
+    return v if _plain_value(v) else text
+
+
+def split_spec(spec: Any, field: str, expected: str) -> tuple[str, dict[str, Any]]:
+    """Return ``(name, params)`` of a spec ``"name:k=v,k2=v2"`` or of a mapping ``{"name": ..., **params}``.
+
+    Raises :class:`ConfigError` naming ``field`` for a spec that is not a non-empty string or a
+    table, a name that is not a non-empty string, a parameter not written ``key=value``, or a
+    key given twice (``truncate:k=1,k=2`` is an error, not "the last one wins").
+    """
+    if isinstance(spec, Mapping):
+        params = dict(spec)
+        require("name" in params, field, spec, 'a table with a "name" key')
+        name = params.pop("name")
+        require(isinstance(name, str) and name.strip() != "", f"{field}.name", name, "a strategy name (a string)")
+        for k in params:
+            require(isinstance(k, str) and k.isidentifier(), f"{field}.{k}", params[k], "a parameter name")
+        return name.strip(), params
+    require(isinstance(spec, str) and spec.strip() != "" and len(spec) <= MAX_SPEC_CHARS, field,
+            spec if not isinstance(spec, str) else spec[:80], expected)
+    name, _, rest = spec.partition(":")
+    require(name.strip() != "", field, spec, expected)
+    params: dict[str, Any] = {}
+    for part in filter(None, (x.strip() for x in rest.split(","))):
+        k, eq, v = part.partition("=")
+        k = k.strip()
+        require(eq == "=" and k.isidentifier(), field, spec, 'parameters written "key=value"')
+        require(k not in params, f"{field}.{k}", spec, f"each parameter given once ({k!r} repeats)")
+        params[k] = _parse_value(v.strip())
+    return name.strip(), params
 
 
 def parse_strategy(spec: str | Mapping[str, Any], field: str = "strategy") -> Strategy:
     """Return the strategy described by ``spec``.
 
-    ``spec`` is ``"name"`` or ``"name:k=v,k2=v2"`` (values parsed as Python literals, bare
-    words as strings), or a mapping ``{"name": ..., **params}``.
+    ``spec`` is ``"name"`` or ``"name:k=v,k2=v2"`` (values read as literals: numbers, quoted or
+    bare-word strings, booleans, None, short lists; never evaluated), or a mapping
+    ``{"name": ..., **params}``. Raises :class:`ConfigError` naming ``field`` (see
+    :func:`split_spec`; an unknown name lists the registered strategies).
     """
-    if isinstance(spec, Mapping):
-        spec = dict(spec)
-        require("name" in spec, field, spec, 'a table with a "name" key')
-        name = spec.pop("name")
-        params = spec
-    else:
-        require(isinstance(spec, str) and spec.strip() != "", field, spec, 'a strategy spec such as "truncate:k=2"')
-        name, _, rest = spec.partition(":")
-        params = {}
-        for part in filter(None, (x.strip() for x in rest.split(","))):
-            k, eq, v = part.partition("=")
-            require(eq == "=" and k.strip() != "", field, spec, 'parameters written "key=value"')
-            params[k.strip()] = _parse_value(v.strip())
+    name, params = split_spec(spec, field, 'a strategy spec such as "truncate:k=2"')
     cls = STRATEGIES.get(name.strip(), field)
     try:
         return cls(**params)
     except ConfigError as e:
         raise ConfigError(f"{field}.{e.field.split('.')[-1]}", e.value, e.expected) from None
+    except (TypeError, ValueError, OverflowError) as e:  # a parameter of a type its check did not foresee
+        raise ConfigError(field, spec, f"parameters of the types {name!r} takes ({type(e).__name__}: {e})") from None

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mechanisms.errors import ConfigError, require
-from mechanisms.market import masks_to_matrix
+from mechanisms.market import mask_array, masks_to_matrix
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
 
 from .orders import Choices, join, split
@@ -260,7 +260,7 @@ class _Rankings:
         for b in pool:
             require(0 < b < (1 << m), "search.universe", b, f"a non-empty bundle over {m} goods")
         self.row = {b: r for r, b in enumerate(pool)}
-        self.masks = np.asarray(pool, dtype=np.int64)
+        self.masks = mask_array(pool, m)  # int64 up to 62 goods, exact Python ints beyond
         self.matrix = masks_to_matrix(self.masks, m)
 
     def make(self, rows: Sequence[int]) -> BundleRanking:

@@ -9,7 +9,8 @@ import numpy as np
 
 from mechanisms.errors import require
 
-from .base import _parse_value
+from .base import _parse_value  # noqa: F401  (re-exported)
+from .base import split_spec as _split_spec
 
 
 def _field(owner: str, name: str) -> str:
@@ -44,15 +45,4 @@ def check_choice(owner: str, p: Mapping[str, Any], name: str, choices: tuple[Any
 def split_spec(spec: str | Mapping[str, Any], field: str, expected: str) -> tuple[str, dict[str, Any]]:
     """Return ``(name, params)`` of a spec ``"name:k=v,k2=v2"`` (values are Python literals) or a
     mapping ``{"name": ..., **params}``; raise ConfigError naming ``field`` otherwise."""
-    if isinstance(spec, Mapping):
-        params = dict(spec)
-        require("name" in params, field, spec, 'a table with a "name" key')
-        return str(params.pop("name")).strip(), params
-    require(isinstance(spec, str) and spec.strip() != "", field, spec, expected)
-    name, _, rest = spec.partition(":")
-    params = {}
-    for part in filter(None, (x.strip() for x in rest.split(","))):
-        k, eq, v = part.partition("=")
-        require(eq == "=" and k.strip() != "", field, spec, 'parameters written "key=value"')
-        params[k.strip()] = _parse_value(v.strip())
-    return name.strip(), params
+    return _split_spec(spec, field, expected)  # one parser for every spec (strategies.base)

@@ -21,6 +21,10 @@ def _audit_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario TOML file (its [audit] table names the deviations)")
     p.add_argument("--save", default=None, help="directory for table.csv, verdicts.txt and counterexamples/")
     p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    p.add_argument("--replications", type=int, default=None,
+                   help="audit this many replication seeds and combine them (default: the scenario's replications)")
+    p.add_argument("--allow-import", action="store_true", dest="allow_import",
+                   help="let the scenario name a mechanism class to import (module:Class)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -28,17 +32,32 @@ def _audit(args: argparse.Namespace) -> int:
     from .sources import ScenarioRun
     from abm.scenario import load_scenario
 
-    from . import AuditOptions, audit
+    from . import audit
+    from .claims import audit_options_from_table
 
-    sc = load_scenario(args.scenario)
+    from abm.api import deviations_with_notes
+    from abm.scenario import replication_seed
+
+    from . import AuditReport
+    from .nearest import annotate_verdicts
+
+    sc = load_scenario(args.scenario, allow_import=args.allow_import)
     if args.seed is not None and args.seed < 0:
         raise ConfigError("--seed", args.seed, "a non-negative integer")
+    if args.replications is not None and args.replications < 1:
+        raise ConfigError("--replications", args.replications, "a positive integer")
     seed = sc.seed if args.seed is None else args.seed
-    run = ScenarioRun(sc, seed)
     spec = dict(sc.audit)
-    opts = AuditOptions(eps=float(spec.get("eps", 0.05)), support_draws=int(spec.get("support_draws", 16)))
-    rep = audit(run.factory, run.truthful, run.true_types, seed, run.deviations(spec), spec.get("claims"),
-                options=opts, scenario=run.scenario, progress=not args.quiet)
+    opts = audit_options_from_table(spec)  # every AuditOptions field of the validated [audit] table
+    reports, notes = [], []
+    for r in range(sc.replications if args.replications is None else args.replications):
+        s = replication_seed(seed, r)  # r = 0 is the seed itself
+        run = ScenarioRun(sc, s)
+        devs, fam_notes = deviations_with_notes(run, spec)  # a family that does not apply says so
+        notes += [n for n in fam_notes if n not in notes]
+        reports.append(audit(run.factory, run.truthful, run.true_types, s, devs, spec.get("claims"),
+                             options=opts, scenario=run.scenario, progress=not args.quiet))
+    rep = reports[0] if len(reports) == 1 else AuditReport.combine(reports)
     if args.save:
         rep.save(args.save)
     import pandas as pd
@@ -53,7 +72,7 @@ def _audit(args: argparse.Namespace) -> int:
             print("no deviations to audit: nobody misreported in this run; add an [audit] table, e.g.\n"
                   '  [audit]\n  deviations = ["strategies", "truncations", "swaps"]\n  agents = 10')
     print()
-    print("\n".join(rep.verdicts()))
+    print("\n".join(annotate_verdicts(rep.verdicts(), [c.key for c in rep.claims]) + [f"note: {n}" for n in notes]))
     if args.save:
         print(f"\nwrote {pathlib.Path(args.save) / 'table.csv'}, verdicts.txt and counterexamples/")
     return 0
@@ -61,6 +80,8 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _replay_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="counterexample JSON written by `audit --save`")
+    p.add_argument("--allow-import", action="store_true", dest="allow_import",
+                   help="let a plugin mechanism named module:Class in the stored scenario be imported")
 
 
 def _scenario_loader(scenario: dict[str, Any], seed: int):
@@ -76,6 +97,9 @@ def _scenario_loader(scenario: dict[str, Any], seed: int):
 def _replay(args: argparse.Namespace) -> int:
     from . import replay_counterexample, set_scenario_loader
 
+    from abm.api import prepare_replay
+
+    prepare_replay(args.file, allow_import=args.allow_import)  # plugin mechanisms (mechanisms.plugins)
     set_scenario_loader(_scenario_loader)
     res = replay_counterexample(args.file)
     print(res.text)

@@ -1,13 +1,21 @@
 """Counterexamples: small self-contained JSON files that re-run and explain a violation.
 
-A file holds everything needed to rebuild the market and the mechanism without the scenario
-loader: the mechanism's registered name (faithful mechanisms in
-``mechanisms.protocol.MECHANISMS``, mutants in :data:`abm.audit.mutants.MUTANTS`) and its
-parameters, the serialised market, the seed, every report of the run (the schedule), the
-deviators' true types and the reports they switched to, the outcomes both ways, and the
-claim's verdict. The scenario dict the CLI ran (when there was one) is stored verbatim as an
-opaque ``scenario`` field; when the schedule is too large to store, :func:`replay_counterexample`
-rebuilds the run from that scenario through a loader registered with :func:`set_scenario_loader`.
+A file is DATA, never code (issue 12; schema ``abm-audit-counterexample/2``): it names the
+mechanism by its registered key (faithful mechanisms in ``mechanisms.protocol.MECHANISMS``,
+mutants in :data:`abm.audit.mutants.MUTANTS`) with JSON parameters, and holds the market as
+plain JSON (:func:`abm.audit.serialize.market_to_json`), the seed, every report of the run
+(the schedule), the deviators' true types and the reports they switched to, the outcomes both
+ways (and, when the auditor cross-checked a mechanism's shortcut, what the shortcut answered),
+the claim's verdict and the finding. Nothing in a file is unpickled, imported or evaluated.
+The scenario dict the CLI ran (when there was one) is stored as a ``scenario`` table; when the
+schedule is too large to store, or the market holds a part that is not plain data (a SEM market
+object, a user-defined valuation: ``{"$opaque": ...}``), :func:`replay_counterexample` rebuilds
+the run from that scenario through a loader registered with :func:`set_scenario_loader`.
+
+Every field is validated when the file is read (:meth:`Counterexample.from_json`), with errors
+naming the field like scenario errors; sizes are checked before anything is built
+(:data:`MAX_FILE_BYTES`, :data:`MAX_REPORTS`). Version-1 files (``abm-audit-counterexample/1``,
+which could carry pickled objects) are rejected with the command that regenerates them.
 """
 from __future__ import annotations
 
@@ -22,14 +30,22 @@ from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
 from mechanisms.protocol import MECHANISMS, Claim, Market, OnlineMechanism
 from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome, Report
 
-from .claims import AuditOptions, ClaimResult
-from .serialize import (jsonable, market_from_json, market_to_json, outcome_from_json, outcome_to_json,
-                        schedule_from_json, schedule_to_json, type_from_json, type_to_json, unjson)
+from .claims import AuditOptions, ClaimResult, audit_option_fields, audit_options_from_table
+from .serialize import (MAX_ITEMS, get_int, has_opaque, jsonable, market_from_json, market_to_json, outcome_from_json,
+                        outcome_to_json, schedule_from_json, schedule_to_json, table, type_from_json, type_to_json,
+                        unjson)
 
-FORMAT = "abm-audit-counterexample/1"
+FORMAT = "abm-audit-counterexample/2"
+#: Formats that are recognised but no longer read (with how to regenerate a file).
+OLD_FORMATS = ("abm-audit-counterexample/1",)
 
 #: Largest number of reports stored inline when a scenario is available to rebuild the run.
 MAX_INLINE_REPORTS = 5000
+#: Largest counterexample file read (bytes), and largest schedule replayed (reports).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_REPORTS = 200_000
+#: Largest nesting depth of a counterexample file's JSON.
+MAX_DEPTH = 64
 
 ScenarioLoader = Callable[[Mapping[str, Any], int], tuple[Callable[[], OnlineMechanism], list[list[Report]]]]
 _SCENARIO_LOADER: list[ScenarioLoader] = []
@@ -57,7 +73,10 @@ class Counterexample:
     """A saved violation (see the module docstring for the fields).
 
     ``truth``/``deviation_outcomes`` are the deviators' outcomes with truthful and deviating
-    reports; ``result`` is the claim's verdict when it was found.
+    reports; ``result`` is the claim's verdict when it was found. ``shortcut_outcomes`` holds,
+    when the auditor cross-checked a mechanism's shortcut (an incremental outcome, a declared
+    distribution), what the shortcut answered for each deviator, beside the protocol answer;
+    ``finding`` names what was found (e.g. ``"shortcut inconsistent"``; empty: a claim violation).
     """
 
     claim: Claim
@@ -75,24 +94,31 @@ class Counterexample:
     scenario: dict[str, Any] | None = None
     options: AuditOptions = AuditOptions()
     path: str = "full"
+    shortcut_outcomes: dict[int, Outcome] | None = None
+    finding: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """Return the JSON form written by :meth:`save`."""
+        """Return the JSON form written by :meth:`save` (plain data: format 2)."""
+        agents = []
+        for a in sorted(self.reports):
+            row = {"agent": int(a), "true": type_to_json(self.true_types[a]), "reported": type_to_json(self.reports[a]),
+                   "truthful_outcome": outcome_to_json(self.truth[a]),
+                   "deviating_outcome": outcome_to_json(self.deviation_outcomes[a])}
+            if self.shortcut_outcomes is not None and a in self.shortcut_outcomes:
+                row["shortcut_outcome"] = outcome_to_json(self.shortcut_outcomes[a])
+            agents.append(row)
+        opts = {k: jsonable(getattr(self.options, k)) for k in audit_option_fields()}
         return {
             "format": FORMAT,
+            "finding": self.finding,
             "claim": {"key": self.claim.key, "source": self.claim.source, "assumptions": self.claim.assumptions},
             "result": {"status": self.result.status, "condition": self.result.condition, "detail": self.result.detail},
             "mechanism": {"name": self.mechanism, "params": jsonable(self.params)},
             "market": market_to_json(self.market),
             "seed": int(self.seed),
             "scenario": jsonable(self.scenario) if self.scenario is not None else None,
-            "options": {"eps": self.options.eps, "support_draws": self.options.support_draws},
-            "deviation": {"label": self.label, "path": self.path,
-                          "agents": [{"agent": a, "true": type_to_json(self.true_types[a]),
-                                      "reported": type_to_json(self.reports[a]),
-                                      "truthful_outcome": outcome_to_json(self.truth[a]),
-                                      "deviating_outcome": outcome_to_json(self.deviation_outcomes[a])}
-                                     for a in sorted(self.reports)]},
+            "options": opts,
+            "deviation": {"label": self.label, "path": self.path, "agents": agents},
             "schedule": schedule_to_json(self.schedule) if self.schedule is not None else None,
         }
 
@@ -104,50 +130,186 @@ class Counterexample:
         return p
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> Counterexample:
-        """Return the counterexample written by :meth:`to_json`; ConfigError on a malformed file."""
-        require(isinstance(d, Mapping) and d.get("format") == FORMAT, "counterexample.format",
-                d.get("format") if isinstance(d, Mapping) else d, repr(FORMAT))
-        try:
-            dev = d["deviation"]
-            agents = dev["agents"]
-            c = d["claim"]
-            r = d["result"]
-            opts = d.get("options", {})
-            return cls(
-                claim=Claim(c["key"], c.get("source", ""), c.get("assumptions", "")),
-                result=ClaimResult(c["key"], r["status"], r.get("condition", ""), r.get("detail", "")),
-                mechanism=d["mechanism"]["name"],
-                params=unjson(dict(d["mechanism"].get("params", {}))),
-                market=market_from_json(d["market"]),
-                seed=int(d["seed"]),
-                true_types={int(a["agent"]): type_from_json(a["true"], "deviation.agents.true") for a in agents},
-                reports={int(a["agent"]): type_from_json(a["reported"], "deviation.agents.reported") for a in agents},
-                label=dev.get("label", "deviation"),
-                truth={int(a["agent"]): outcome_from_json(a["truthful_outcome"]) for a in agents},
-                deviation_outcomes={int(a["agent"]): outcome_from_json(a["deviating_outcome"]) for a in agents},
-                schedule=schedule_from_json(d["schedule"]) if d.get("schedule") is not None else None,
-                scenario=d.get("scenario"),
-                options=AuditOptions(eps=float(opts.get("eps", 0.05)), support_draws=int(opts.get("support_draws", 16))),
-                path=dev.get("path", "full"),
-            )
-        except KeyError as e:
-            raise ConfigError(f"counterexample.{e.args[0]}", None, "a value (missing key)") from None
+    def from_json(cls, d: Any) -> Counterexample:
+        """Return the counterexample written by :meth:`to_json`, every field validated.
+
+        Raises :class:`ConfigError` naming the field (``counterexample.<path>``) for a missing,
+        unknown, mistyped or out-of-range field, and for a version-1 file (with how to
+        regenerate it).
+        """
+        f = "counterexample"
+        require(isinstance(d, Mapping), f, type(d).__name__, "a JSON object")
+        fmt = d.get("format")
+        if fmt in OLD_FORMATS:
+            raise ConfigError(f"{f}.format", fmt, f"{FORMAT!r}: version-1 files are no longer read (they could "
+                              "carry pickled code); regenerate the file with `python -m abm audit SCENARIO --save DIR` "
+                              "(or re-run the audit that wrote it)")
+        require(fmt == FORMAT, f"{f}.format", fmt, repr(FORMAT))
+        table(d, f, ("format", "finding", "claim", "result", "mechanism", "market", "seed", "scenario", "options",
+                     "deviation", "schedule"))
+        for k in ("claim", "result", "mechanism", "market", "seed", "deviation"):
+            require(k in d, f"{f}.{k}", None, "a value (the field is missing)")
+        finding = _text(d, "finding", f, "")
+        c = table(d["claim"], f"{f}.claim", ("key", "source", "assumptions"))
+        key = _text(c, "key", f"{f}.claim")
+        require(key != "", f"{f}.claim.key", key, "a claim key")
+        claim = Claim(key, _text(c, "source", f"{f}.claim", ""), _text(c, "assumptions", f"{f}.claim", ""))
+        r = table(d["result"], f"{f}.result", ("status", "condition", "detail"))
+        from .claims import HOLDS, NO_CHECKER, NOT_APPLICABLE, VIOLATED
+
+        status = _text(r, "status", f"{f}.result")
+        require(status in (HOLDS, VIOLATED, NOT_APPLICABLE, NO_CHECKER), f"{f}.result.status", status,
+                f"one of {[HOLDS, VIOLATED, NOT_APPLICABLE, NO_CHECKER]}")
+        result = ClaimResult(key, status, _text(r, "condition", f"{f}.result", ""), _text(r, "detail", f"{f}.result", ""))
+        mech = table(d["mechanism"], f"{f}.mechanism", ("name", "params"))
+        from .mutants import MUTANTS
+
+        name = _text(mech, "name", f"{f}.mechanism")
+        require(name in MECHANISMS or name in MUTANTS, f"{f}.mechanism.name", name,
+                f"a registered mechanism {MECHANISMS.names()} or mutant {MUTANTS.names()}")
+        params = unjson(table(mech.get("params", {}), f"{f}.mechanism.params"), f"{f}.mechanism.params")
+        market = market_from_json(d["market"], f"{f}.market")
+        seed = get_int(d, "seed", f, 0, 2**63 - 1)
+        scenario = d.get("scenario")
+        if scenario is not None:
+            scenario = dict(table(scenario, f"{f}.scenario"))
+            require("base_dir" not in scenario or isinstance(scenario["base_dir"], str), f"{f}.scenario.base_dir",
+                    scenario.get("base_dir"), "a string")
+        opts = table(d.get("options", {}), f"{f}.options", tuple(audit_option_fields()))
+        options = audit_options_from_table(opts, f"{f}.options")
+        dev = table(d["deviation"], f"{f}.deviation", ("label", "path", "agents"))
+        label = _text(dev, "label", f"{f}.deviation", "deviation")
+        path = _text(dev, "path", f"{f}.deviation", "full")
+        from .claims import _replay_paths
+
+        require(path in _replay_paths(), f"{f}.deviation.path", path, f"one of {sorted(_replay_paths())}")
+        agents = dev.get("agents")
+        require(isinstance(agents, list) and len(agents) <= MAX_ITEMS, f"{f}.deviation.agents",
+                type(agents).__name__, "a list of deviating agents")
+        n_options = market.goods.m + 1 if market.kind == "objects" and market.goods is not None else None
+        n_goods = market.goods.m if market.kind == "bundles" and market.goods is not None else None
+        true_types: dict[int, AgentType] = {}
+        reports: dict[int, AgentType] = {}
+        truth: dict[int, Outcome] = {}
+        devo: dict[int, Outcome] = {}
+        shortcut: dict[int, Outcome] = {}
+        for k, a in enumerate(agents):
+            af = f"{f}.deviation.agents[{k}]"
+            table(a, af, ("agent", "true", "reported", "truthful_outcome", "deviating_outcome", "shortcut_outcome"))
+            for key_ in ("true", "reported", "truthful_outcome", "deviating_outcome"):
+                require(key_ in a, f"{af}.{key_}", None, "a value (the field is missing)")
+            i = get_int(a, "agent", af, 0, MAX_ITEMS)
+            require(i not in reports, f"{af}.agent", i, "each deviating agent listed once")
+            true_types[i] = _typed(type_from_json(a["true"], f"{af}.true"), market, f"{af}.true")
+            reports[i] = _typed(type_from_json(a["reported"], f"{af}.reported"), market, f"{af}.reported")
+            for key_, into in (("truthful_outcome", truth), ("deviating_outcome", devo), ("shortcut_outcome", shortcut)):
+                if key_ in a:
+                    o = outcome_from_json(a[key_], f"{af}.{key_}", n_options, n_goods)
+                    require(o.agent == i, f"{af}.{key_}.agent", o.agent, f"the deviating agent {i}")
+                    into[i] = o
+        schedule = None
+        if d.get("schedule") is not None:
+            schedule = schedule_from_json(d["schedule"], f"{f}.schedule", MAX_REPORTS)
+            for t, tick in enumerate(schedule):
+                for k, rep in enumerate(tick):
+                    _typed(rep.declared, market, f"{f}.schedule[{t}][{k}].declared")
+            listed = {rep.agent for tick in schedule for rep in tick}
+            for i in reports:
+                require(i in listed, f"{f}.deviation.agents", i, "deviating agents that report in the schedule")
+        else:
+            require(scenario is not None, f"{f}.schedule", None, "a stored schedule, or a scenario to rebuild it from")
+        require(scenario is not None or not (has_opaque(market) or has_opaque(params)), f"{f}.scenario", None,
+                "the scenario the run came from (the market or the parameters hold parts that are not plain data)")
+        return cls(claim=claim, result=result, mechanism=name, params=params, market=market, seed=seed,
+                   true_types=true_types, reports=reports, label=label, truth=truth, deviation_outcomes=devo,
+                   schedule=schedule, scenario=scenario, options=options, path=path,
+                   shortcut_outcomes=shortcut or None, finding=finding)
+
+    def needs_scenario(self) -> bool:
+        """Return True when the mechanism must be rebuilt from the scenario (parts that are not data)."""
+        return has_opaque(self.market) or has_opaque(self.params)
 
     def factory(self) -> Callable[[], OnlineMechanism]:
         """Return a factory rebuilding the mechanism of this counterexample."""
         return lambda: build_mechanism(self.mechanism, self.market, self.params)
 
 
+def _text(d: Mapping[str, Any], key: str, field: str, default: Any = ...) -> str:
+    """Return ``d[key]`` checked to be a string of at most 10,000 characters."""
+    if key not in d:
+        require(default is not ..., f"{field}.{key}", None, "a string (the field is missing)")
+        return default
+    v = d[key]
+    require(isinstance(v, str) and len(v) <= 10_000, f"{field}.{key}", v if not isinstance(v, str) else v[:80],
+            "a string (at most 10,000 characters)")
+    return v
+
+
+def _typed(t: AgentType, market: Market, field: str) -> AgentType:
+    """Return ``t`` checked to fit ``market`` (bundle ranking over its goods, weak order over its objects)."""
+    if market.kind == "bundles":
+        require(isinstance(t, BundleRanking) and market.goods is not None and t.m == market.goods.m, field,
+                type(t).__name__, f"a bundle ranking over the market's {market.goods.m if market.goods else '?'} goods")
+    elif market.kind == "objects":
+        require(isinstance(t, WeakOrder) and market.goods is not None and t.n_objects == market.goods.m, field,
+                type(t).__name__, f"a weak order over the market's {market.goods.m if market.goods else '?'} objects")
+    elif market.kind == "procurement":
+        require(isinstance(t, Cost), field, type(t).__name__, "a cost (procurement market)")
+    else:
+        from mechanisms.fair_division.valuations import Valuation as FDValuation
+
+        require(isinstance(t, FDValuation) and (market.horizon is None or t.m == market.horizon), field,
+                type(t).__name__, f"a fair-division valuation over the market's {market.horizon} goods")
+    return t
+
+
+def _depth_ok(text: str, limit: int = MAX_DEPTH) -> bool:
+    """Return True when the JSON ``text`` nests at most ``limit`` arrays/objects (strings skipped)."""
+    depth = 0
+    in_str = esc = False
+    for ch in text:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
 def load_counterexample(path: str | pathlib.Path) -> Counterexample:
-    """Return the counterexample stored in the JSON file ``path``."""
+    """Return the counterexample stored in the JSON file ``path`` (validated; see :meth:`Counterexample.from_json`).
+
+    Raises :class:`ConfigError` naming ``counterexample`` for a missing, oversized (over
+    :data:`MAX_FILE_BYTES`), non-UTF-8, too deeply nested or invalid JSON file.
+    """
     p = pathlib.Path(path)
     require(p.is_file(), "counterexample", str(p), "an existing JSON file")
+    size = p.stat().st_size
+    require(size <= MAX_FILE_BYTES, "counterexample", str(p), f"a file of at most {MAX_FILE_BYTES} bytes ({size})")
     try:
-        d = json.loads(p.read_text())
-    except json.JSONDecodeError as e:
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError("counterexample", str(p), f"a UTF-8 text file ({e})") from None
+    require(_depth_ok(text), "counterexample", str(p), f"JSON nested at most {MAX_DEPTH} levels deep")
+    try:
+        d = json.loads(text, parse_constant=_no_constant)
+    except (json.JSONDecodeError, RecursionError) as e:
         raise ConfigError("counterexample", str(p), f"valid JSON ({e})") from None
     return Counterexample.from_json(d)
+
+
+def _no_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not JSON (write \"inf\"/\"nan\" strings)", name, 0)
 
 
 # ---- explanation ----------------------------------------------------------------------
@@ -208,6 +370,36 @@ def explain(cx: Counterexample) -> str:
     return "\n".join(lines)
 
 
+def _rebuild(cx: Counterexample) -> tuple[Callable[[], OnlineMechanism], list[list[Report]]]:
+    """Return (factory, schedule) of a counterexample, with bounded work.
+
+    From the file when it stores the schedule and its market and parameters are plain data;
+    otherwise from its scenario through the registered loader (the stored schedule, when there
+    is one, is still the one replayed). Sizes are checked before anything is built.
+    """
+    if cx.schedule is not None:
+        n = sum(len(t) for t in cx.schedule)
+        require(n <= MAX_REPORTS, "counterexample.schedule", f"<{n} reports>", f"at most {MAX_REPORTS} reports")
+    if cx.schedule is not None and not cx.needs_scenario():
+        return cx.factory(), cx.schedule
+    why = "the market or the parameters hold parts that are not plain data" if cx.schedule is not None else \
+        "the file stores no schedule"
+    require(cx.scenario is not None and bool(_SCENARIO_LOADER), "counterexample.scenario", None,
+            f"a scenario and a loader registered with set_scenario_loader ({why})")
+    factory, schedule = _SCENARIO_LOADER[0](cx.scenario, cx.seed)
+    market = getattr(factory(), "market", None)
+    if isinstance(market, Market):
+        # the scenario rebuilds the market; the file's plain parts must agree with it
+        stored, rebuilt = market_to_json(cx.market), market_to_json(market)
+        for key in ("kind", "goods", "max_bundle_size", "n_agents", "horizon"):
+            require(stored.get(key) == rebuilt.get(key), f"counterexample.market.{key}", stored.get(key),
+                    f"the value the stored scenario rebuilds ({rebuilt.get(key)!r})")
+        if not has_opaque(cx.params):  # the file's mechanism and parameters on the rebuilt market
+            name, params = cx.mechanism, cx.params
+            factory = lambda: build_mechanism(name, market, params)  # noqa: E731
+    return factory, (cx.schedule if cx.schedule is not None else schedule)
+
+
 @dataclass
 class ReplayResult:
     """A re-run counterexample: the fresh outcomes, the fresh verdict, and whether they match."""
@@ -231,19 +423,20 @@ def replay_counterexample(path_or_cx: str | pathlib.Path | Counterexample) -> Re
     from .replay import Deviation, Replayer
 
     cx = path_or_cx if isinstance(path_or_cx, Counterexample) else load_counterexample(path_or_cx)
-    if cx.schedule is not None:
-        factory, schedule = cx.factory(), cx.schedule
-    else:
-        require(cx.scenario is not None and bool(_SCENARIO_LOADER), "counterexample.schedule", None,
-                "a stored schedule, or a scenario and a loader registered with set_scenario_loader")
-        factory, schedule = _SCENARIO_LOADER[0](cx.scenario, cx.seed)
+    factory, schedule = _rebuild(cx)
     rp = Replayer(factory, schedule, cx.seed, cx.true_types)
     if not cx.reports:  # a run-level violation of the truthful run itself
         from .claims import checker_for
 
         chk = checker_for(cx.claim.key)
-        res = chk.fn(rp.truth, {}, cx.claim) if chk is not None and chk.level == "run" else \
-            ClaimResult(cx.claim.key, "no checker")
+        truth = rp.truth
+        err = rp.base.error
+        if err is not None and getattr(err, "claim", None) == cx.claim.key:
+            res = ClaimResult(cx.claim.key, "violated", "invariant breach",
+                              f"the truthful run stopped at tick {rp.base.error_tick}: {err}")
+        else:
+            res = chk.fn(truth, {}, cx.claim) if chk is not None and chk.level == "run" else \
+                ClaimResult(cx.claim.key, "no checker")
         outcomes: dict[int, Outcome] = {}
         same = True
     else:
@@ -253,8 +446,8 @@ def replay_counterexample(path_or_cx: str | pathlib.Path | Counterexample) -> Re
         if res is None:
             res = ClaimResult(cx.claim.key, "no checker")
         outcomes = dict(checked.replayed.outcomes)
-        same = all(outcomes[a] == cx.deviation_outcomes[a] for a in cx.reports) and \
-            all(checked.truth[a] == cx.truth[a] for a in cx.reports)
+        same = all(outcomes.get(a) == cx.deviation_outcomes.get(a) for a in cx.reports) and \
+            all(checked.truth.get(a) == cx.truth.get(a) for a in cx.reports)
     text = explain(cx) + ("\nReplay: reproduced (same outcomes, claim violated again)." if same and res.violated
                           else f"\nReplay: NOT reproduced (same outcomes: {same}; verdict now {res.status}).")
     return ReplayResult(cx, outcomes, res, bool(same and res.violated), text)

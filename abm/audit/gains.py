@@ -173,4 +173,23 @@ def compare(true: AgentType, truth: Outcome, dev: Outcome) -> Comparison:
     if isinstance(true, Cost):
         assert isinstance(truth, HireOutcome) and isinstance(dev, HireOutcome)
         return compare_hires(true, truth, dev)
+    from mechanisms.fair_division.valuations import Valuation
+
+    if isinstance(true, Valuation):
+        return compare_goods(true, truth, dev)
     raise TypeError(f"no gain measure for a true type {type(true).__name__}")
+
+
+# ---- fair division of arriving goods ------------------------------------------------------
+def compare_goods(true, truth: Outcome, dev: Outcome) -> Comparison:
+    """Return the :class:`Comparison` of two bundles of arrived goods by TRUE additive value.
+
+    Fair-division paper, Section 2: v_i(S) = sum of v_i(g) over S; the gain is
+    v_i(A_i under deviation) - v_i(A_i under truth), profitable when positive.
+    """
+    from mechanisms.reports import GoodsOutcome
+
+    assert isinstance(truth, GoodsOutcome) and isinstance(dev, GoodsOutcome)
+    g = true.value(dev.goods) - true.value(truth.goods)
+    scale = max(1.0, abs(true.value(truth.goods)))
+    return Comparison(g if abs(g) > TOL * scale else 0.0, g > TOL * scale)

@@ -203,3 +203,104 @@ class EqualBudgetsSEM(SEM):
     def period_budgets(self) -> tuple[float, ...]:
         b = super().period_budgets()
         return tuple([b[-1]] * len(b))
+
+
+# ---- mutants of the auditor's trust boundary (issue 11): abm.audit.mutants_trust --------------
+from . import mutants_trust  # noqa: E402,F401  (registers its mutants on import)
+
+
+# ---- fair division (issue 16) -----------------------------------------------------------
+def _dp_lowest_index_class():
+    from mechanisms.fair_division.mechanism import LowestIndexDeferredPriority
+
+    return LowestIndexDeferredPriority
+
+
+@register_mutant
+class LowestIndexDP(_dp_lowest_index_class()):
+    """Deferred-Priority (Algorithm 1) that allocates to the LOWEST-INDEX candidate.
+
+    Broken: lines 15 and 21 ignore the priorities H and L, so a high-index agent can lose
+    every contested high-valued good; the temporal-MMS guarantee of Theorem 4.1 /
+    Corollary 4.5 (1/(2n-1) for type-1 agents) fails (``examples/fair_division_mutant.toml``).
+    """
+
+    spec = replace(_dp_lowest_index_class().spec, name="mutant_dp_lowest_index",
+                   title="Deferred-Priority allocating to the lowest index (mutant)")
+
+
+# ---- fully online SEM (issue 17) ---------------------------------------------------------
+def _online_sem_class():
+    from mechanisms.sem.online import OnlineSEM
+
+    return OnlineSEM
+
+
+OnlineSEM = _online_sem_class()
+
+
+@register_mutant
+class NoTimeTaxOnlineSEM(OnlineSEM):
+    """``sem_online`` without the time tax: one price vector for every period.
+
+    Broken: each re-solve clears the pooled market (all types of periods t..T with budget 1
+    on the total expected supply S^{t,T}) with a single price vector, as if the periods were
+    one market; the period's lotteries are rationed to the stock. The remark after Theorem 6
+    shows one vector cannot satisfy every period's cumulative constraint: Definition 7
+    (``lindahl_clearing``) fails, and when later demand keeps the single price high, arrivals
+    are priced out of objects left in stock, so greedy (``greedy_online``) fails too.
+    """
+
+    spec = replace(OnlineSEM.spec, name="mutant_sem_online_no_time_tax",
+                   title="Fully online SEM with one price vector for every period (mutant)")
+
+    def solve(self, problem):
+        import numpy as np
+
+        from mechanisms.sem.lindahl import single_price_vector
+
+        res = single_price_vector(problem)
+        m = problem.m
+        now = np.flatnonzero(problem.offsets == 0)
+        want = problem.masses[now] @ res.lotteries[now, :m]
+        scale = np.where(want > problem.supply[0] + 1e-12, problem.supply[0] / np.maximum(want, 1e-300), 1.0)
+        res.lotteries[now, :m] *= scale[None, :]
+        res.lotteries[now, m] = 1.0 - res.lotteries[now, :m].sum(axis=1)
+        return res
+
+
+@register_mutant
+class OwnPriceShiftSEM(SEM):
+    """SEM that lowers the prices an arrival faces by a fixed ``shift`` when she declares a
+    single acceptable object (a budget bonus b^t + shift for that report, whatever n).
+
+    Broken: the price an agent pays moves with her own report by an amount that does not
+    shrink with the replica size n, so the equilibrium no longer gives each report zero price
+    impact in the large market (the premise of Corollary 1). An agent who declares only her
+    second choice outbids the period's other arrivals for it: her lottery is no longer weakly
+    dominated by the truthful one (or dominates it), at every n, so SP1's event rate
+    (Definition 6) stays flat instead of vanishing (``abm.audit.studies.sp1_study`` says
+    "violated: does not vanish"). Everything else, the rounding and the supply bookkeeping
+    included, is :class:`~mechanisms.sem.mechanism.SequentialEquilibriumMechanism`.
+    """
+
+    spec = replace(SEM.spec, name="mutant_sem_own_price_shift",
+                   title="SEM with a report-dependent price shift (mutant)",
+                   params=SEM.spec.params + (
+                       ParamSpec("shift", 0.5, "price discount (budget bonus) for an arrival declaring a single "
+                                 "acceptable object; independent of n",
+                                 check=lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0,
+                                 expected="a positive number"),))
+
+    def problem_for(self, tick, declared):
+        import numpy as np
+
+        from mechanisms.sem.equilibrium import EquilibriumProblem
+
+        pb, type_of = super().problem_for(tick, declared)
+        short = np.array([off == 0 and len(o.acceptable) == 1 for o, off in zip(pb.orders, pb.offsets)])
+        if not short.any():
+            return pb, type_of
+        budgets = pb.level_budgets + (pb.level_budgets[0] + float(self.params["shift"]),)
+        offsets = np.where(short, len(budgets) - 1, pb.offsets)
+        return EquilibriumProblem(pb.orders, pb.masses, offsets, budgets, pb.supply, pb.shock), type_of

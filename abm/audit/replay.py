@@ -1,12 +1,21 @@
-"""Replays with common random numbers: the auditor's view of the replay engine (issue 7, item 1).
+"""Replays with common random numbers: the auditor's view of the replay engine.
 
-:class:`Replayer` runs the truthful baseline once (``mechanisms.engine.run_schedule``) and then
-answers "what would these agents have got had they reported that instead": by a full replay
-with the same seed and every other report unchanged (always valid), or, for a single deviator
-of a mechanism that declares ``spec.incremental``, by asking the baseline's final mechanism
-state through ``OnlineMechanism.unilateral_outcome(report, tick)`` (the paper makes that
-agent's outcome independent of the others' reports: OCAM post-sample agents, posted-price
-procurement sellers). ``tests/audit/test_replay.py`` checks that both paths agree.
+:class:`Replayer` holds the truthful baseline as a :class:`~mechanisms.checkpoint.CheckpointedRun`
+and answers "what would these agents have got had they reported that instead". Three paths:
+
+- ``"protocol"`` (the default; ``"auto"`` is an alias): replay through the online protocol
+  (``start``, ``step``) from a checkpoint of the baseline taken before the first deviator's
+  tick, stopping once every deviator has been served (outcomes are irrevocable). Generic: it
+  assumes nothing of the mechanism beyond the protocol.
+- ``"full"``: a fresh mechanism run from tick 0 to the end (the reference; slowest).
+- ``"shortcut"`` (``"incremental"`` is an alias): the mechanism's own accelerator
+  ``unilateral_outcome(report, tick)`` for a unilateral deviation of a mechanism that declares
+  ``spec.incremental``; anything else falls back to the protocol path. The auditor never takes a
+  shortcut's word: it cross-checks a seeded sample of its answers against protocol replays
+  (``abm.audit.audit``).
+
+An :class:`~mechanisms.errors.InvariantError` raised by the mechanism during a replay is kept in
+:attr:`Replayed.error` (the auditor turns it into a violation), never propagated.
 """
 from __future__ import annotations
 
@@ -15,13 +24,21 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from mechanisms.engine import RunRecord, run_schedule
-from mechanisms.errors import ConfigError, require
+from mechanisms.checkpoint import CheckpointedRun, replay_from_scratch
+from mechanisms.engine import RunRecord
+from mechanisms.errors import ConfigError, InvariantError, require
 from mechanisms.preferences import AgentType
 from mechanisms.protocol import OnlineMechanism
 from mechanisms.reports import Outcome, Report
 
 Factory = Callable[[], OnlineMechanism]
+
+#: Replay paths and their aliases (the names earlier versions used).
+PATHS = {"protocol": "protocol", "auto": "protocol", "full": "full", "shortcut": "shortcut",
+         "incremental": "shortcut"}
+
+#: Study designs a deviation can belong to (see docs/audit.md, "Honest statistics").
+DESIGNS = ("probe", "random")
 
 
 @dataclass(frozen=True)
@@ -35,14 +52,19 @@ class Deviation:
     label : str
         What produced it (a strategy spec such as ``"truncate:k=2"``, ``"search"``,
         ``"coalition:pair"``): the "strategy or search" column of the audit table.
+    design : str
+        ``"probe"`` (part of a deterministic or exhaustive probe set: counts only) or
+        ``"random"`` (drawn from a declared distribution: rates with exact intervals).
     """
 
     reports: Mapping[int, AgentType]
     label: str = "deviation"
+    design: str = "probe"
 
     def __post_init__(self) -> None:
         require(isinstance(self.reports, Mapping) and len(self.reports) > 0, "deviation.reports",
                 self.reports, "a non-empty mapping agent -> declared type")
+        require(self.design in DESIGNS, "deviation.design", self.design, f"one of {list(DESIGNS)}")
         object.__setattr__(self, "reports", MappingProxyType({int(a): t for a, t in self.reports.items()}))
 
     @property
@@ -71,8 +93,11 @@ def unilateral(agent: int, declared: AgentType, label: str = "deviation") -> Dev
 class Replayed:
     """The outcome of one deviation: the deviators' outcomes and how they were obtained.
 
-    ``run`` is the full deviating :class:`RunRecord` (None on the incremental path);
-    ``baseline`` is the run the deviation is compared with (every deviator truthful).
+    ``baseline`` is the run the deviation is compared with (every deviator truthful); ``run``
+    the full deviating :class:`RunRecord` when the replay ran to the end (``"full"`` path or
+    ``to_end``), else None. ``error`` is the invariant breach that stopped the replay, if any
+    (then a deviator served after ``error_tick`` has no outcome). ``states`` holds, when asked
+    for, the mechanism's state just before each deviator's tick (for questions about it).
     """
 
     deviation: Deviation
@@ -80,6 +105,9 @@ class Replayed:
     baseline: RunRecord
     path: str
     run: RunRecord | None = field(default=None, repr=False)
+    error: InvariantError | None = None
+    error_tick: int | None = None
+    states: dict[int, OnlineMechanism] = field(default_factory=dict, repr=False)
 
 
 class Replayer:
@@ -97,22 +125,37 @@ class Replayer:
         The agents' true types. A deviation is compared with the run where its members report
         truthfully and everyone else reports as in ``schedule``; when ``schedule`` already has
         the members truthful (the usual case) that is the shared baseline run.
+    checkpoints : int
+        How many checkpoints of each baseline to keep (bounds memory).
     """
 
     def __init__(self, factory: Factory, schedule: Sequence[Sequence[Report]], seed: int,
-                 true_types: Mapping[int, AgentType] | None = None):
+                 true_types: Mapping[int, AgentType] | None = None, checkpoints: int = 128):
         self.factory = factory
         self.schedule = [list(t) for t in schedule]
         self.seed = int(seed)
         self.true_types = dict(true_types or {})
+        self.checkpoints = checkpoints
         self._tick = {r.agent: t for t, tick in enumerate(self.schedule) for r in tick}
         self._declared = {r.agent: r.declared for tick in self.schedule for r in tick}
-        self.truth = run_schedule(factory, self.schedule, self.seed)
-        self.spec = self.truth.mechanism.spec
-        self._baselines: dict[tuple, RunRecord] = {}
+        self.base = CheckpointedRun(factory, self.schedule, self.seed, checkpoints=checkpoints)
+        self.spec = self.base.mech.spec
+        self._bases: dict[tuple, CheckpointedRun] = {}
         self._truthful: dict[int, bool] = {}
         self.full_replays = 0
-        self.incremental_replays = 0
+        self.protocol_replays = 0
+        self.shortcut_replays = 0
+
+    # ---- the baseline ----------------------------------------------------------------------
+    @property
+    def truth(self) -> RunRecord:
+        """The baseline run, stepped to its end (or to the invariant breach that stopped it)."""
+        return self.base.record()
+
+    @property
+    def incremental_replays(self) -> int:
+        """Replays answered by the mechanism's shortcut (the name earlier versions used)."""
+        return self.shortcut_replays
 
     def tick_of(self, agent: int) -> int:
         """Return the tick ``agent`` arrives at; ConfigError for an agent not in the schedule."""
@@ -127,63 +170,119 @@ class Replayer:
             ok = self._truthful[agent] = t is None or self._declared.get(agent) == t
         return ok
 
-    def baseline(self, agents: Iterable[int]) -> RunRecord:
-        """Return the run where ``agents`` report their true types and the others as scheduled."""
+    def base_for(self, agents: Iterable[int]) -> CheckpointedRun:
+        """Return the checkpointed baseline where ``agents`` report truthfully."""
         fix = {a: self.true_types[a] for a in agents
                if a in self.true_types and self._declared[a] != self.true_types[a]}
         if not fix:
-            return self.truth
+            return self.base
         key = tuple(sorted(fix))
-        if key not in self._baselines:
-            self._baselines[key] = run_schedule(self.factory, self.schedule, self.seed, fix)
-            self.full_replays += 1
-        return self._baselines[key]
+        if key not in self._bases:
+            sched = [[Report(r.agent, fix[r.agent]) if r.agent in fix else r for r in t] for t in self.schedule]
+            self._bases[key] = CheckpointedRun(self.factory, sched, self.seed, checkpoints=self.checkpoints)
+        return self._bases[key]
 
-    def full(self, deviation: Deviation) -> RunRecord:
-        """Return the full replay with the deviators' reports swapped (same seed, same schedule)."""
-        for a in deviation.reports:
-            self.tick_of(a)
+    def baseline(self, agents: Iterable[int]) -> RunRecord:
+        """Return the run where ``agents`` report their true types and the others as scheduled."""
+        return self.base_for(agents).record()
+
+    def truth_outcomes(self, agents: Iterable[int]) -> dict[int, Outcome | None]:
+        """Return each agent's outcome in its baseline (None when a breach stopped it earlier).
+
+        Steps the baseline only as far as the last of them (a forward sweep stays cheap).
+        """
+        agents = list(agents)
+        base = self.base_for(agents)
+        base.advance(max(self.tick_of(a) for a in agents) + 1)
+        return {a: base.outcomes.get(a) for a in agents}
+
+    # ---- replays ---------------------------------------------------------------------------
+    def full(self, deviation: Deviation, to_end: bool = True) -> tuple[RunRecord, InvariantError | None]:
+        """Return a fresh run from tick 0 with the deviators' reports swapped, and its breach if any.
+
+        With ``to_end=False`` it stops once every deviator has been served.
+        """
+        last = max(self.tick_of(a) for a in deviation.reports)
+        sched = self.schedule if to_end else self.schedule[: last + 1]
         self.full_replays += 1
-        return run_schedule(self.factory, self.schedule, self.seed, dict(deviation.reports))
+        return replay_from_scratch(self.factory, sched, self.seed, dict(deviation.reports))
 
     def incremental(self, agent: int, declared: AgentType) -> Outcome:
-        """Return ``agent``'s outcome had it declared ``declared``, via the incremental hook.
+        """Return ``agent``'s outcome had it declared ``declared``, as the mechanism's shortcut says.
 
-        Uses ``unilateral_outcome`` of the baseline's final mechanism state; raises
-        ``NotImplementedError`` when the mechanism has no incremental path for this agent.
+        Calls ``unilateral_outcome`` on the baseline's final mechanism state; raises
+        ``NotImplementedError`` when the mechanism has no shortcut for this agent. The answer
+        is the mechanism's claim, not a fact: the auditor verifies it.
         """
         tick = self.tick_of(agent)
-        self.incremental_replays += 1
+        self.shortcut_replays += 1
         return self.truth.mechanism.unilateral_outcome(Report(agent, declared), tick)
 
-    def replay(self, deviation: Deviation, path: str = "auto") -> Replayed:
-        """Return the deviators' outcomes under ``deviation``.
+    def protocol(self, deviation: Deviation, to_end: bool = False, keep_states: bool = False) -> Replayed:
+        """Return the deviation replayed through the protocol from the baseline's checkpoint."""
+        ticks = {a: self.tick_of(a) for a in deviation.reports}
+        base = self.base_for(deviation.reports)
+        r = base.replay(dict(deviation.reports), ticks, to_end=to_end, keep_states=keep_states)
+        self.protocol_replays += 1
+        # the baseline's own outcomes of the deviators (after the replay: a forward sweep
+        # snapshots the live baseline state, which advancing first would move past)
+        base.advance(max(ticks.values()) + 1)
+        baseline = base.record() if to_end else _LazyRecord(base)  # type: ignore[assignment]
+        outs = {a: r.outcomes[a] for a in deviation.reports if a in r.outcomes}
+        return Replayed(deviation, outs, baseline, "protocol", r.record, r.error, r.error_tick, r.states)
 
-        ``path``: ``"full"`` always replays the whole schedule; ``"incremental"`` requires a
-        unilateral deviation on a ``spec.incremental`` mechanism; ``"auto"`` uses the
-        incremental path when allowed (and the baseline is the shared truthful run) and falls
-        back to a full replay when the mechanism refuses this agent (``NotImplementedError``, or
-        ``ConfigError`` as OCAM raises for sample agents, who face serial dictatorship).
+    def replay(self, deviation: Deviation, path: str = "protocol", *, to_end: bool = False,
+               keep_states: bool = False) -> Replayed:
+        """Return the deviators' outcomes under ``deviation`` by ``path`` (see the module docstring).
+
+        ``"incremental"`` insists on the shortcut (ConfigError when the mechanism declares none
+        for this deviation); ``"shortcut"`` falls back to the protocol path when the mechanism
+        refuses (``NotImplementedError``, or ``ConfigError`` as OCAM raises for sample agents).
         """
-        require(path in ("auto", "full", "incremental"), "path", path, '"auto", "full" or "incremental"')
-        base = self.baseline(deviation.reports)
-        can_inc = self.spec.incremental and deviation.size == 1 and base is self.truth
-        if path == "incremental" and not can_inc:
-            raise ConfigError("path", path, f"a unilateral deviation on an incremental mechanism "
-                                            f"({self.spec.name} incremental={self.spec.incremental}, "
-                                            f"coalition size {deviation.size})")
-        if path != "full" and can_inc:
-            (agent, declared), = deviation.reports.items()
-            try:
-                out = self.incremental(agent, declared)
-                return Replayed(deviation, {agent: out}, base, "incremental")
-            except (NotImplementedError, ConfigError):
-                self.incremental_replays -= 1
-                if path == "incremental":
-                    raise
-        run = self.full(deviation)
-        return Replayed(deviation, {a: run.outcomes[a] for a in deviation.reports}, base, "full", run)
+        require(path in PATHS, "path", path, f"one of {sorted(PATHS)}")
+        for a in deviation.reports:
+            self.tick_of(a)
+        kind = PATHS[path]
+        if kind == "full":
+            run, err = self.full(deviation)
+            base = self.baseline(deviation.reports)
+            outs = {a: run.outcomes[a] for a in deviation.reports if a in run.outcomes}
+            et = None
+            if err is not None:
+                et = len(run.public)
+            return Replayed(deviation, outs, base, "full", run if err is None else None, err, et)
+        if kind == "shortcut":
+            can = self.spec.incremental and deviation.size == 1 and self.base_for(deviation.reports) is self.base
+            if path == "incremental" and not can:
+                raise ConfigError("path", path, f"a unilateral deviation on an incremental mechanism "
+                                                f"({self.spec.name} incremental={self.spec.incremental}, "
+                                                f"coalition size {deviation.size})")
+            if can:
+                (agent, declared), = deviation.reports.items()
+                try:
+                    out = self.incremental(agent, declared)
+                    return Replayed(deviation, {agent: out}, self.truth, "shortcut")
+                except (NotImplementedError, ConfigError):
+                    self.shortcut_replays -= 1
+                    if path == "incremental":
+                        raise
+        return self.protocol(deviation, to_end=to_end, keep_states=keep_states)
 
     def describe(self) -> dict[str, Any]:
         """Return counters of the replays done so far."""
-        return {"full": self.full_replays, "incremental": self.incremental_replays}
+        return {"protocol": self.protocol_replays, "full": self.full_replays, "shortcut": self.shortcut_replays,
+                "checkpoints": len(self.base.checkpoints), "snapshots": self.base.snapshots_taken}
+
+
+class _LazyRecord:
+    """Stands for the baseline's RunRecord without stepping it to the end until asked."""
+
+    def __init__(self, base: CheckpointedRun):
+        self._base = base
+
+    @property
+    def outcomes(self) -> dict[int, Outcome]:
+        return self._base.outcomes
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._base.record(), name)

@@ -20,7 +20,67 @@ from mechanisms.reports import Report
 from . import search
 from .replay import Deviation
 
-SOURCES = ("strategies", "truncations", "swaps", "disguises", "bid_changes", "same_period")
+SOURCES = ("strategies", "truncations", "swaps", "disguises", "bid_changes", "same_period", "random")
+
+
+def random_deviations(true_types: Mapping[int, AgentType], market, rng: np.random.Generator, count: int,
+                      type_space=None, ticks: Mapping[int, int] | None = None) -> list[Deviation]:
+    """Return ``count`` unilateral deviations drawn i.i.d. from a declared distribution.
+
+    The random-sample design of docs/audit.md ("Honest statistics"): the agent is uniform over
+    every agent; the report is uniform over the families that apply to its type (bundle
+    rankings: a truncation to a uniform k, a swap of a uniform adjacent pair, the least
+    preferred bundle dropped, a uniform random re-ordering of a uniform subset; weak orders: a
+    swap of a uniform adjacent pair of classes, or a uniform type of its period's type space
+    when the market knows it; costs: a bid uniform on [0, B]). A draw equal to the true type is
+    redrawn (at most 20 times). Labels are ``random:<family>``; every deviation has design
+    ``"random"``, so verdicts give exact binomial intervals for that population.
+    """
+    from mechanisms.preferences import BundleRanking, Cost, WeakOrder
+
+    agents = sorted(true_types)
+    budget = None
+    extra = getattr(market, "extra", None)
+    if isinstance(extra, Mapping) and extra.get("budget") is not None:
+        budget = float(extra["budget"])
+    out: list[Deviation] = []
+    while len(out) < count and agents:
+        a = agents[int(rng.integers(len(agents)))]
+        t = true_types[a]
+        for _ in range(20):
+            fam, d = None, None
+            if isinstance(t, BundleRanking) and len(t.bundles) >= 2:
+                fam = ("truncate", "swap", "disguise", "reorder")[int(rng.integers(4))]
+                b = list(t.bundles)
+                if fam == "truncate":
+                    d = BundleRanking(t.m, tuple(b[: int(rng.integers(1, len(b)))]))
+                elif fam == "swap":
+                    r = int(rng.integers(len(b) - 1))
+                    b[r], b[r + 1] = b[r + 1], b[r]
+                    d = BundleRanking(t.m, tuple(b))
+                elif fam == "disguise":
+                    d = BundleRanking(t.m, tuple(b[:-1]))
+                else:
+                    k = int(rng.integers(1, len(b) + 1))
+                    d = BundleRanking(t.m, tuple(b[i] for i in rng.permutation(len(b))[:k]))
+            elif isinstance(t, WeakOrder):
+                space = list(type_space(ticks[a])) if type_space is not None and ticks is not None else []
+                if space and rng.random() < 0.5:
+                    fam, d = "period-type", space[int(rng.integers(len(space)))]
+                elif len(t.classes) >= 2:
+                    c = list(t.classes)
+                    r = int(rng.integers(len(c) - 1))
+                    c[r], c[r + 1] = c[r + 1], c[r]
+                    fam, d = "swap", WeakOrder(t.n_objects, tuple(c))
+            elif isinstance(t, Cost):
+                hi = budget if budget is not None else max(1.0, 4 * t.value)
+                fam, d = "bid", Cost(float(rng.random() * hi))
+            if d is not None and d != t:
+                out.append(Deviation({a: d}, f"random:{fam}", design="random"))
+                break
+        else:
+            continue
+    return out
 
 
 def scenario_deviations(model, truthful: Sequence[Sequence[Report]], true_types: Mapping[int, AgentType],
@@ -51,6 +111,13 @@ def scenario_deviations(model, truthful: Sequence[Sequence[Report]], true_types:
             yield from search.disguises(true_types, probe)
         elif source == "bid_changes":
             yield from search.bid_changes(true_types, probe)
+        elif source == "random":
+            sem = model.market.extra.get("sem") if isinstance(model.market.extra, dict) else None
+            space = None if sem is None else (lambda t: [o for o, _ in sem.period_types(t + 1)])
+            ticks = {r.agent: t for t, tick in enumerate(truthful) for r in tick}
+            rng = model.streams.get("audit", "random")  # a purpose-keyed stream of the run's seed
+            yield from random_deviations(true_types, model.market, rng, int(spec.get("random_deviations", 200)),
+                                         space, ticks)
         elif source == "same_period":
             # Definition 6 ranges over the period's whole type space when the market knows it (SEM)
             sem = model.market.extra.get("sem") if isinstance(model.market.extra, dict) else None

@@ -195,14 +195,15 @@ def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> tuple[dic
     ``by_strategy`` (per deviation label).
     """
     try:
-        from abm.audit import AuditOptions, audit
+        from abm.audit import audit
+        from abm.audit.claims import audit_options_from_table
         from abm.audit.sources import ScenarioRun
     except ImportError as e:
         raise RuntimeError(f"audit cells need the auditor (abm.audit.audit), which is not available: {e}") from None
     run = ScenarioRun(sc, seed)
     a = run.model.agent_table()
     spec = {**AUDIT_DEFAULTS, **sc.audit, **spec}  # sweep [audit] over the scenario's [audit] over defaults
-    opts = AuditOptions(eps=float(spec.get("eps", 0.05)), support_draws=int(spec.get("support_draws", 16)))
+    opts = audit_options_from_table(spec)  # every AuditOptions field the [audit] tables set
     # run.scenario is what `python -m abm audit` stores, so `python -m abm replay FILE` rebuilds the run
     rep = audit(run.factory, run.truthful, run.true_types, seed, run.deviations(spec), spec.get("claims"),
                 options=opts, scenario=run.scenario)

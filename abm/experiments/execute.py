@@ -21,10 +21,12 @@ from mechanisms.errors import ConfigError, require
 
 from .cells import run_cells
 from .progress import SweepProgress
-from .store import Store, atomic_write
+from .store import DB_NAME, DirectoryLock, Store, atomic_write
 from .sweep import Sweep, Task
 
 BACKENDS = ("serial", "local", "scheduler")
+#: The only interface the local cluster listens on.
+LOOPBACK = "127.0.0.1"
 
 
 @dataclass
@@ -58,6 +60,11 @@ def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local
               connect_timeout: float = 10.0, client: Any = None) -> SweepOutcome:
     """Run ``sweep`` into the experiment ``directory``; return the counts.
 
+    One writer at a time: the directory is locked for the whole run
+    (:class:`~abm.experiments.store.DirectoryLock`); a second sweep on it raises
+    :class:`ConfigError` naming the running one (pid, host, start time), and a lock left by a
+    killed sweep is taken over.
+
     Parameters
     ----------
     sweep : Sweep
@@ -66,8 +73,10 @@ def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local
         The experiment directory (created with its database when new; resumed otherwise).
     backend : {"local", "serial", "scheduler"}, default "local"
         ``local``: a dask ``LocalCluster`` of ``workers`` single-threaded processes (default:
-        the cores available); ``scheduler``: the running dask scheduler at ``scheduler``
-        (e.g. ``"tcp://127.0.0.1:8786"``); ``serial``: in this process.
+        the cores available), listening on 127.0.0.1 only (scheduler, workers, dashboard);
+        ``scheduler``: the running dask scheduler at ``scheduler`` (e.g.
+        ``"tcp://127.0.0.1:8786"``; securing a remote one, e.g. with dask's TLS options, is the
+        user's, see docs/experiments.md); ``serial``: in this process.
     chunk : int, optional
         Runs per dask task. Larger chunks amortise the scheduler's per-task overhead (a few ms)
         on small cells; default :func:`auto_chunk` (1 for small sweeps, up to 20 for large ones).
@@ -84,7 +93,15 @@ def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local
     require(chunk is None or (isinstance(chunk, int) and chunk >= 1), "--chunk", chunk, "a positive integer")
     require(workers is None or (isinstance(workers, int) and workers >= 1), "--workers", workers, "a positive integer")
     tasks = sweep.tasks()
-    with Store.open(directory, create=True) as store:
+    d = pathlib.Path(directory)
+    if not (d / DB_NAME).exists():  # refuse an unrelated folder before leaving a lock file in it
+        require(not d.is_file() and Store.is_new_directory(d), "experiment", str(d),
+                f"a new or empty directory, or an experiment directory holding {DB_NAME}")
+    with DirectoryLock(d) as lock, Store.open(d, create=True) as store:
+        if lock.previous is not None and not quiet:
+            logging.getLogger(__name__).warning(
+                "took over the lock of experiment %s from pid %s on %s (started %s), which is no longer running",
+                d, lock.previous.get("pid"), lock.previous.get("host"), lock.previous.get("started"))
         store.add_tasks(tasks)
         store.set_meta("sweep", sweep.to_json())
         store.set_meta("name", sweep.name)
@@ -152,9 +169,12 @@ def _client(backend: str, scheduler: str | None, workers: int | None, connect_ti
         except (OSError, TimeoutError) as e:
             raise ConfigError("--scheduler", scheduler, f"the address of a running dask scheduler ({e})") from None
     n = workers or default_workers()
-    # dashboard on a free port (":0"): a fixed port may be taken by another cluster
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=":0", silence_logs=logging.ERROR)
+    # Everything listens on the loopback interface only (issue 12): the scheduler and the workers
+    # (``host``), the scheduler's dashboard (on a free loopback port: a fixed one may be taken),
+    # and no worker dashboards. Remote clusters are the user's explicit --scheduler choice.
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host=LOOPBACK,
+                           dashboard_address=f"{LOOPBACK}:0", worker_dashboard_address=None,
+                           silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 

@@ -6,20 +6,30 @@ Layout of an experiment directory ``EXP``::
     EXP/agents/<key>.parquet     the per-agent table of each finished run
     EXP/counterexamples/<key>-<claim>.json   the first counterexample of an audit cell
     EXP/sweep.json               the sweep that last ran here (for the record)
+    EXP/.sweep.lock              who is writing (pid, host, start): one writer at a time
 
 Crash safety: a run's files are written first (to a temporary name, fsynced, then renamed) and
 the row is marked ``done`` afterwards in ONE transaction, so a ``done`` row always has its
 files. A row left ``running`` by a killed process, or ``failed``, is run again on resume.
 A file that is not one of our databases (another SQLite file, a corrupt file, a newer schema)
 raises :class:`ConfigError` and is never modified.
+
+One writer at a time (issue 12): a sweep holds :class:`DirectoryLock` on the directory while it
+runs; a second sweep on the same directory refuses with a message naming the running one (pid,
+host, start time). The lock is an ``fcntl`` lock on ``.sweep.lock``, which the operating system
+releases when its process dies however it dies (kill -9 included), so a stale lock left by a
+killed sweep is taken over; where ``fcntl`` locks are unavailable, a recorded pid that no longer
+runs on this host counts as stale. Temporary files have unique names (pid and a random token).
 """
 from __future__ import annotations
 
 import json
 import os
 import pathlib
+import socket
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -61,14 +71,113 @@ CREATE INDEX runs_status ON runs(status);
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+LOCK_NAME = ".sweep.lock"
+
+
+def _tmp_name(path: pathlib.Path, suffix: str = "tmp") -> pathlib.Path:
+    """Return a unique temporary sibling of ``path`` (pid and a random token: writers never collide)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.{suffix}")
+
+
 def atomic_write(path: pathlib.Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temporary file, fsync, rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """Write ``data`` to ``path`` atomically: uniquely named temporary file, fsync, rename."""
+    tmp = _tmp_name(path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _pid_alive(pid: int) -> bool:
+    """Return True when process ``pid`` exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class DirectoryLock:
+    """The one-writer lock of an experiment directory (module docstring).
+
+    Use as a context manager around everything a sweep writes. ``previous`` is the holder
+    recorded in the lock file when it was taken over (a sweep that was killed), else None.
+    """
+
+    def __init__(self, directory: str | pathlib.Path):
+        self.directory = pathlib.Path(directory)
+        self.path = self.directory / LOCK_NAME
+        self.fd: int | None = None
+        self.previous: dict[str, Any] | None = None
+
+    def holder(self) -> dict[str, Any] | None:
+        """Return the holder recorded in the lock file (pid, host, started), or None."""
+        try:
+            info = json.loads(self.path.read_text() or "null")
+        except (OSError, ValueError):
+            return None
+        return info if isinstance(info, dict) else None
+
+    def acquire(self) -> DirectoryLock:
+        """Take the lock; raise :class:`ConfigError` naming the running sweep when another holds it."""
+        import fcntl
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        held = self.holder()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ConfigError("experiment", str(self.directory), "a directory no other sweep is writing: "
+                              f"{_describe(held)} is running on it (wait for it, or use another --out)") from None
+        except OSError:  # no fcntl locks on this filesystem: fall back to the recorded pid
+            if held and held.get("host") == socket.gethostname() and isinstance(held.get("pid"), int) \
+                    and held.get("pid") != os.getpid() and held.get("state") == "running" and _pid_alive(held["pid"]):
+                os.close(fd)
+                raise ConfigError("experiment", str(self.directory), "a directory no other sweep is writing: "
+                                  f"{_describe(held)} is running on it") from None
+        if held and held.get("state") == "running":
+            self.previous = held  # its process died without releasing: a stale lock, taken over
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "state": "running",
+                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        os.fsync(fd)
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        """Mark the lock file released and drop the lock."""
+        if self.fd is None:
+            return
+        try:
+            info = {**(self.holder() or {}), "state": "released",
+                    "released": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, json.dumps(info).encode(), 0)
+        finally:
+            os.close(self.fd)  # closing drops the fcntl lock
+            self.fd = None
+
+    def __enter__(self) -> DirectoryLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+
+def _describe(held: dict[str, Any] | None) -> str:
+    if not held:
+        return "another sweep"
+    return f"the sweep of pid {held.get('pid')} on host {held.get('host')} started {held.get('started')}"
 
 
 class Store:
@@ -96,8 +205,7 @@ class Store:
         if not db.exists():
             require(create, "experiment", str(d), f"an experiment directory holding {DB_NAME} (run a sweep first)")
             # never scatter results into an unrelated folder (e.g. --out pointing at $HOME)
-            ours = {"sweep.json", f".{DB_NAME}.new"}  # what an interrupted creation may leave
-            require(not d.exists() or all(p.name in ours for p in d.iterdir()), "experiment", str(d),
+            require(cls.is_new_directory(d), "experiment", str(d),
                     f"a new or empty directory, or an experiment directory holding {DB_NAME}")
             d.mkdir(parents=True, exist_ok=True)
             cls._create(db)
@@ -130,10 +238,21 @@ class Store:
         return cls(d, conn)
 
     @staticmethod
+    def is_new_directory(d: pathlib.Path) -> bool:
+        """Return True when ``d`` is missing, or holds only what a sweep's start may leave."""
+        d = pathlib.Path(d)
+        if not d.exists():
+            return True
+        # what an interrupted creation may leave: the sweep record, the lock, the half-built db
+        return d.is_dir() and all(p.name in ("sweep.json", LOCK_NAME) or
+                                  (p.name.startswith(f".{DB_NAME}.") and p.name.endswith(".new")) for p in d.iterdir())
+
+    @staticmethod
     def _create(db: pathlib.Path) -> None:
-        """Create an empty database at ``db`` atomically (built under a temporary name, renamed)."""
-        tmp = db.with_name(f".{db.name}.new")
-        tmp.unlink(missing_ok=True)
+        """Create an empty database at ``db`` atomically (built under a unique temporary name, renamed)."""
+        for old in db.parent.glob(f".{db.name}.*.new"):
+            old.unlink(missing_ok=True)  # left by an interrupted creation (the caller holds the lock)
+        tmp = _tmp_name(db, "new")
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -29,14 +29,14 @@ from typing import Any
 from mechanisms.errors import ConfigError, require
 
 from abm.scenario import Scenario, load_scenario, parse_scenario, replication_seed
-from abm.schema import Section, read_toml
+from abm.schema import Section, is_file, read_toml
 
 #: Sweep kinds: a plain scenario run per cell, or an audit of the run's deviations.
 KINDS = ("run", "audit")
 
 #: Audit deviation sources (``[audit] deviations``): the scenario's own strategies, or the
-#: auditor's generic search families (``abm.audit.sources``).
-DEVIATION_SOURCES = ("strategies", "truncations", "swaps", "disguises", "bid_changes", "same_period")
+#: auditor's generic search families (``abm.audit.sources.SOURCES``, the list validation reads).
+from abm.audit.sources import SOURCES as DEVIATION_SOURCES  # noqa: E402
 
 #: Defaults of an audit cell's options: the same keys and defaults as a scenario's ``[audit]``
 #: table read by ``python -m abm audit`` (``abm.audit.cli``). ``deviations``: sources from
@@ -45,6 +45,9 @@ DEVIATION_SOURCES = ("strategies", "truncations", "swaps", "disguises", "bid_cha
 #: Definition 6); ``support_draws``: coin draws estimating GSP1 supports.
 AUDIT_DEFAULTS: dict[str, Any] = {"deviations": ["strategies"], "agents": 5, "claims": None, "eps": 0.05,
                                   "support_draws": 16}
+
+#: Largest number of runs (grid points x replications) a sweep may expand to.
+MAX_RUNS = 1_000_000
 
 #: Top-level scenario fields an axis may not vary (``replications`` is the sweep's own).
 FORBIDDEN_AXES = ("replications",)
@@ -148,11 +151,12 @@ def parse_sweep(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".", defa
     top = Section(raw, "")
     name = top.get("name", str, default_name, check=lambda v: v.strip() != "", expected="a non-empty string")
     kind = top.get("kind", str, "run", check=lambda v: v in KINDS, expected=f"one of {list(KINDS)}")
-    reps = top.get("replications", int, None, check=lambda v: v >= 1, expected="a positive integer")
+    reps = top.get("replications", int, None, check=lambda v: 1 <= v <= MAX_RUNS,
+                   expected=f"an integer in [1, {MAX_RUNS}]")
     base_raw = top.get("base", (str, dict), expected="a scenario file path or an inline [base] table")
     if isinstance(base_raw, str):
         bp = (base_dir / base_raw)
-        require(bp.is_file(), "base", base_raw, f"an existing scenario file (looked at {bp})")
+        require(is_file(bp), "base", base_raw[:200], f"an existing scenario file (looked at {str(bp)[:200]})")
         try:
             base = load_scenario(bp)
         except ConfigError as e:
@@ -180,6 +184,11 @@ def parse_sweep(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".", defa
         require(len(set(keys)) == len(keys), f, values, "distinct values (a repeated value would run the same cells twice)")
         axes[axis] = list(values)
     replications = reps if reps is not None else base.replications
+    n_points = 1
+    for values in axes.values():
+        n_points *= len(values)
+    require(n_points * replications <= MAX_RUNS, "axes", f"<{n_points} grid points x {replications} replications>",
+            f"a sweep of at most {MAX_RUNS} runs")
     # one axis at a time: an error names the axis and the value
     single = {(axis, canonical_json(v)): _apply(base, {axis: v}, f"axes.{axis}", v)
               for axis, values in axes.items() for v in values}
@@ -219,27 +228,9 @@ def _apply(base: Scenario, point: Mapping[str, Any], field_name: str, value: Any
 def audit_options(table: Mapping[str, Any], path: str = "audit") -> dict[str, Any]:
     """Return the validated entries of an ``[audit]`` table (only those given; see :data:`AUDIT_DEFAULTS`).
 
-    Raises :class:`ConfigError` naming ``<path>.<key>`` for a bad entry or an unknown key.
+    The one schema of ``[audit]`` tables (:func:`abm.schema.validate_audit_table`): raises
+    :class:`ConfigError` naming ``<path>.<key>`` for a bad entry or an unknown key.
     """
-    sec = Section(table, path)
-    out: dict[str, Any] = {}
-    if sec.has("deviations"):
-        dev = sec.get("deviations", (str, list))
-        devs = [dev] if isinstance(dev, str) else list(dev)
-        require(len(devs) > 0, sec.field("deviations"), dev, "a non-empty list of deviation sources")
-        for d in devs:
-            require(d in DEVIATION_SOURCES, sec.field("deviations"), d, f"one of {list(DEVIATION_SOURCES)}")
-        out["deviations"] = devs
-    if sec.has("agents"):
-        out["agents"] = sec.get("agents", int, check=lambda v: v >= 1, expected="a positive integer")
-    if sec.has("claims"):
-        claims = sec.get("claims", list)
-        for c in claims:
-            require(isinstance(c, str) and c != "", sec.field("claims"), c, "claim keys (strings)")
-        out["claims"] = list(claims)
-    if sec.has("eps"):
-        out["eps"] = float(sec.get("eps", float, check=lambda v: 0 < v < 1, expected="a number in (0, 1)"))
-    if sec.has("support_draws"):
-        out["support_draws"] = sec.get("support_draws", int, check=lambda v: v >= 1, expected="a positive integer")
-    sec.finish()
-    return out
+    from abm.schema import validate_audit_table
+
+    return validate_audit_table(table, path)

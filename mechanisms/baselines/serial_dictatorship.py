@@ -14,7 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..errors import ConfigError
-from ..market import bundle_mask
+from ..market import bundle_mask, bundle_vector
 from ..preferences import BundleRanking, WeakOrder
 from ..protocol import Claim, MechanismSpec, OnlineMechanism, ParamSpec, register_mechanism
 from ..reports import BundleOutcome, ObjectOutcome, Outcome, Report
@@ -74,7 +74,6 @@ class SerialDictatorship(OnlineMechanism):
     def start(self, streams) -> None:
         super().start(streams)
         self._remaining = self.market.goods.capacity.astype(np.float64).copy()
-        self._bits = np.arange(self._remaining.size, dtype=np.int64)
         self._blocked = blocked_goods(self._remaining)
 
     def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
@@ -91,7 +90,7 @@ class SerialDictatorship(OnlineMechanism):
                     raise ConfigError(f"report[{r.agent}]", type(r.declared).__name__, "a BundleRanking")
                 b = r.declared.best_available(self._blocked)
                 if b:
-                    rem -= ((b >> self._bits) & 1)
+                    rem -= bundle_vector(b, rem.size)
                     self._blocked = blocked_goods(rem)
                 outs[k] = BundleOutcome(r.agent, tick, b)
             else:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import require
-from ..market import masks_to_matrix
+from ..market import mask_array, masks_to_matrix
 from ..preferences import BundleRanking
 
 
@@ -65,7 +65,7 @@ def check_daceei(bundles: Sequence[int] | np.ndarray, budgets: Sequence[float] |
     n
         Population size (default: the number of agents given).
     """
-    bundles = np.asarray(bundles, dtype=np.int64)
+    bundles = mask_array(bundles, np.asarray(prices).size)  # int64 up to 62 goods, exact beyond
     budgets = np.asarray(budgets, dtype=np.float64)
     p = np.asarray(prices, dtype=np.float64)
     c = np.asarray(capacity, dtype=np.float64)

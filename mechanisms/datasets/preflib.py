@@ -114,3 +114,30 @@ def resample(rankings: list, n: int, rng: np.random.Generator) -> list:
     """Return ``n`` rankings drawn with replacement from ``rankings`` (for markets larger than the data)."""
     idx = rng.integers(len(rankings), size=n)
     return [rankings[i] for i in idx]
+
+
+def resample_market(goods: Goods, rankings: list, n: int, rng: np.random.Generator,
+                    capacity_ratio: float | None = None) -> tuple[Goods, list]:
+    """Return ``n`` students resampled with replacement and capacities scaled to the sample.
+
+    Args:
+        goods: the data's goods and capacities (for the data's own population).
+        rankings: one ranking per student of the data.
+        n: sample size (smaller or larger than the data).
+        rng: the generator drawing the students (e.g. the stream ``("types",)``).
+        capacity_ratio: capacity per student; good j gets ``max(1, round(capacity_ratio * n))``
+            if given, else ``max(1, round(c_j * n / N))`` (the data's own capacity/population
+            ratio, N = len(rankings)), so a resampled market is as tight as the original.
+
+    Returns:
+        (goods with scaled capacities, the resampled rankings).
+    """
+    require(isinstance(n, (int, np.integer)) and n >= 1, "n", n, "a positive integer")
+    require(len(rankings) > 0, "rankings", 0, "at least one student to resample")
+    if capacity_ratio is not None:
+        require(isinstance(capacity_ratio, (int, float)) and capacity_ratio > 0, "capacity_ratio", capacity_ratio,
+                "a positive number (capacity per student)")
+        caps = [max(1, int(round(capacity_ratio * n)))] * goods.m
+    else:
+        caps = [max(1, int(round(c * n / len(rankings)))) for c in goods.capacities]
+    return Goods(goods.names, tuple(caps)), resample(rankings, n, rng)

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from ..errors import require
-from ..market import masks_to_matrix
+from ..market import FAST_GOODS, masks_to_items, masks_to_matrix
 from ..preferences import BundleRanking
 
 #: A bundle counts as demanded at budget b only if every better bundle costs more than
@@ -44,6 +44,30 @@ DEMAND_GAP = 1e-10
 
 #: Price given to goods of zero capacity: above every budget (<= 1), so nobody demands them.
 UNAFFORDABLE = 2.0
+
+#: The exact fallback's schedule (:func:`_regions`): first the band continuation (``"path"``,
+#: at most half the exact time); then up to EXACT_CENTERS distinct price points of the search
+#: (lowest clearing error first), each searched within EXACT_RADIUS for at most
+#: EXACT_CENTER_SECONDS; then radius 0.1 around the best point (share 0.4 of what is left);
+#: then the whole box [0, 1]^m (radius None, the rest of the time: complete).
+EXACT_CENTERS, EXACT_RADIUS, EXACT_CENTER_SECONDS = 6, 0.02, 2.0
+
+#: Band the continuation of the exact fallback starts from (exact_path).
+PATH_START = 0.3
+
+
+def _regions(best_p: np.ndarray, candidates: list) -> list[tuple[str, np.ndarray, float | None, float, float]]:
+    """Return the fallback's (kind, center, radius, time share, seconds cap) schedule."""
+    centers = [best_p]
+    for _, p in sorted(candidates, key=lambda c: c[0]):
+        if len(centers) == EXACT_CENTERS:
+            break
+        if all(np.abs(p - c).max() > EXACT_RADIUS for c in centers):
+            centers.append(p)
+    out = [("path", best_p, None, 0.5, math.inf)]
+    out += [("milp", c, EXACT_RADIUS, 1.0, EXACT_CENTER_SECONDS) for c in centers]
+    return out + [("milp", best_p, 0.1, 0.4, math.inf), ("milp", best_p, None, 1.0, math.inf)]
+
 
 #: Rprop factors: a good's price step grows while its excess keeps its sign, shrinks when it flips.
 _GROW, _SHRINK = 1.5, 0.5
@@ -79,7 +103,8 @@ class TypeTable:
         lengths = np.array([len(ty.bundles) for ty in types], dtype=np.int64)
         L = int(lengths.max()) + 1  # + the empty bundle
         self.L = L
-        masks = np.zeros((T, L), dtype=np.int64)
+        # int64 masks up to 62 goods (the fast path), exact Python ints beyond (object array)
+        masks = np.zeros((T, L), dtype=np.int64 if m <= FAST_GOODS else object)
         valid = np.zeros((T, L), dtype=bool)
         for t, ty in enumerate(types):
             masks[t, : lengths[t]] = ty.masks
@@ -93,13 +118,8 @@ class TypeTable:
         self.flat_lin = self.flat_t * L + self.flat_r
         # Bundles are small (a few goods): store each as its item indices, padded with the
         # index m of a dummy zero-price good, so costs are gathers and demand is a bincount.
-        # (bits are bools, 8x smaller than a float matrix: this table bounds memory at scale)
-        flat_masks = masks[self.flat_t, self.flat_r]
-        bits = ((flat_masks[:, None] >> np.arange(m, dtype=np.int64)) & 1).astype(bool)
-        sigma = max(int(bits.sum(axis=1).max()) if bits.size else 0, 1)
-        order = np.argsort(~bits, axis=1, kind="stable")[:, :sigma]
-        self.items = np.where(np.take_along_axis(bits, order, axis=1), order, m).astype(np.int64)
-        del bits
+        self.items = masks_to_items(masks[self.flat_t, self.flat_r], m)
+        self.sizes = (self.items < m).sum(axis=1)
 
     @classmethod
     def from_reports(cls, rankings: Sequence[BundleRanking]) -> tuple[TypeTable, np.ndarray]:
@@ -133,6 +153,20 @@ class TypeTable:
     def bundle_matrix(self, t: np.ndarray, r: np.ndarray) -> np.ndarray:
         """Return the 0/1 rows of bundles (t[k], r[k])."""
         return masks_to_matrix(self.masks[t, r], self.m)
+
+    def bundle_sparse(self, t: np.ndarray, r: np.ndarray) -> sp.csr_matrix:
+        """Return the 0/1 rows of bundles (t[k], r[k]) as a sparse (K, m) matrix (any m)."""
+        K = len(t)
+        if not K:
+            return sp.csr_matrix((0, self.m))
+        pos = np.full(len(self.types) * self.L, -1, dtype=np.int64)
+        pos[self.flat_lin] = np.arange(self.flat_lin.size)
+        k = pos[np.asarray(t) * self.L + np.asarray(r)]
+        its = np.where(k[:, None] >= 0, self.items[np.maximum(k, 0)], self.m)  # the empty bundle: no item
+        rows = np.repeat(np.arange(K), its.shape[1])
+        cols = its.ravel()
+        keep = cols < self.m
+        return sp.csr_matrix((np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=(K, self.m))
 
 
 def _records(cost: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -210,12 +244,12 @@ def clearing_lp(table: TypeTable, p: np.ndarray, capacity: np.ndarray, lo: float
     left, _, dem = _records(cost, lo, hi)
     t_idx, r_idx = np.nonzero(dem)
     T = len(table.types)
-    X = table.bundle_matrix(t_idx, r_idx)  # (K, m), the empty bundle gives a zero row
+    X = table.bundle_sparse(t_idx, r_idx)  # (K, m) sparse, the empty bundle gives a zero row
     n_rec = np.bincount(t_idx, minlength=T)
     fixed = n_rec[t_idx] == 1
     # Types demanding a single bundle have no choice: their demand only shifts the right-hand
     # side, which keeps the LP as small as the number of types that can mix.
-    base = (table.counts[t_idx[fixed]]) @ X[fixed] if fixed.any() else np.zeros(m)
+    base = X[np.flatnonzero(fixed)].T @ table.counts[t_idx[fixed]] if fixed.any() else np.zeros(m)
     var = np.flatnonzero(~fixed)
     w = fixed.astype(np.float64)
     status = "no mixing type"
@@ -224,9 +258,9 @@ def clearing_lp(table: TypeTable, p: np.ndarray, capacity: np.ndarray, lo: float
         mix_types, vt_row = np.unique(vt, return_inverse=True)
         K = var.size
         scale = 1.0 / np.maximum(capacity, 1.0)
-        coef = X[var] * table.counts[vt][:, None] * scale[None, :]
+        coef = sp.diags(table.counts[vt]) @ X[var] @ sp.diags(scale)
         rows_type = sp.csr_matrix((np.ones(K), (vt_row, np.arange(K))), shape=(mix_types.size, K + 2 * m))
-        good = sp.hstack([sp.csr_matrix(coef.T), -sp.identity(m), sp.identity(m)], format="csr")
+        good = sp.hstack([coef.T.tocsr(), -sp.identity(m), sp.identity(m)], format="csr")
         A_eq = sp.vstack([rows_type, good], format="csr")
         b_eq = np.concatenate([np.ones(mix_types.size), (capacity - base) * scale])
         c = np.concatenate([np.zeros(K), np.ones(m), np.where(p > 0, 1.0, 0.0)])
@@ -242,8 +276,8 @@ def clearing_lp(table: TypeTable, p: np.ndarray, capacity: np.ndarray, lo: float
     tot = np.bincount(t_idx, weights=w, minlength=T)
     w = w / tot[t_idx]
     keep = w > 0
+    demand = np.asarray(X[np.flatnonzero(keep)].T @ (w[keep] * table.counts[t_idx[keep]])).ravel()
     t_idx, r_idx, w = t_idx[keep], r_idx[keep], w[keep]
-    demand = (w * table.counts[t_idx]) @ X[keep]
     err = float(clearing_error(demand, capacity, p).max())
     return LPResult(t_idx, r_idx, left[t_idx, r_idx], w, demand, err, status)
 
@@ -288,6 +322,10 @@ class ECEEICertificate:
     iterations: int = 0
     lp_solves: int = 0
     seconds: float = 0.0
+    method: str = "price-search"
+    fallback_status: str = ""
+    verified: bool = False
+    problems: list[str] = field(default_factory=list)
     _index: dict[BundleRanking, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -311,8 +349,15 @@ class ECEEICertificate:
     def as_dict(self) -> dict:
         """Return a JSON-friendly summary (no per-type detail)."""
         return {"prices": self.prices.tolist(), "error": self.error, "tol": self.tol,
-                "converged": self.converged, "iterations": self.iterations,
-                "lp_solves": self.lp_solves, "seconds": self.seconds, "types": len(self.types)}
+                "converged": self.converged, "method": self.method, "verified": self.verified,
+                "iterations": self.iterations, "lp_solves": self.lp_solves, "seconds": self.seconds,
+                "types": len(self.types), "fallback_status": self.fallback_status,
+                "problems": list(self.problems[:5])}
+
+    def status(self) -> dict:
+        """Return the solver status OCAM publishes: converged, method, relative error, seconds."""
+        return {"converged": bool(self.converged), "method": self.method, "error": float(self.error),
+                "seconds": float(self.seconds)}
 
 
 def _certificate(table: TypeTable, p: np.ndarray, capacity: np.ndarray, eps: float, lp: LPResult,
@@ -337,6 +382,8 @@ class _Search:
     lp_below: float
     iterations: int = 0
     lp_solves: int = 0
+    target_eps: float = 0.0
+    candidates: list = field(default_factory=list)  # (LP error, prices) at the target eps
 
     def run(self, p: np.ndarray, eps: float, step0: float, max_iter: int) -> tuple[LPResult, np.ndarray, np.ndarray]:
         """Rprop on the smoothed excess demand at budget band [1 - eps, 1] from prices ``p``.
@@ -368,6 +415,8 @@ class _Search:
                 last_lp_smooth = smooth_err
                 lp = clearing_lp(table, p, cap, lo, hi)
                 self.lp_solves += 1
+                if eps == self.target_eps:
+                    self.candidates.append((lp.error, p.copy()))
                 if best is None or lp.error < best.error:
                     best, best_p = lp, p.copy()
                 if lp.error <= self.tol:
@@ -390,7 +439,8 @@ class _Search:
 def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float], capacity: Sequence[float] | np.ndarray,
                 eps: float, tol: float = 1e-9, max_iter: int = 5000, time_limit: float = math.inf,
                 lp_first: int = 100, lp_below: float = 0.05, initial_step: float = 0.01,
-                direct_iter: int = 500, homotopy_start: float = 0.4, band_ratio: float = 0.7) -> ECEEICertificate:
+                direct_iter: int = 500, homotopy_start: float = 0.4, band_ratio: float = 0.7,
+                fallback: str = "exact", exact_time_limit: float = 60.0) -> ECEEICertificate:
     """Return an eps-ECEEI (Definition 4) of the economy, as a checked certificate.
 
     Parameters
@@ -420,11 +470,23 @@ def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float
         homotopy: solve with the wider band ``max(homotopy_start, eps)`` (smoother demand, where
         tatonnement cycles less), then shrink the band by ``band_ratio`` stage by stage down to
         ``eps``, each stage warm-started at the previous stage's prices.
+    fallback : {"exact", "none"}
+        When the price search misses ``tol``: ``"exact"`` (default) solves the MILP of
+        :mod:`mechanisms.ocam.eceei_exact` (complete: Theorem 1 guarantees a solution exists);
+        ``"none"`` returns the search's best certificate.
+    exact_time_limit : float
+        Seconds allowed to the exact MILP (HiGHS). If it expires, the best certificate found is
+        returned with ``converged = False`` and a RuntimeWarning says so.
 
     Returns
     -------
     ECEEICertificate
+        Always re-checked by :func:`mechanisms.ocam.verify.verify_eceei`: ``converged`` is True
+        exactly when that independent check passes (clearing within ``tol`` included);
+        ``method`` says which stage produced it ("price-search" or "exact-milp").
     """
+    require(fallback in ("exact", "none"), "fallback", fallback, '"exact" or "none"')
+    require(exact_time_limit > 0, "exact_time_limit", exact_time_limit, "a positive number of seconds")
     require(isinstance(eps, (int, float)) and 0 < eps < 1, "eps_b", eps, "a number in (0, 1)")
     if isinstance(rankings, Mapping):
         table = TypeTable(list(rankings), list(rankings.values()))
@@ -441,10 +503,10 @@ def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float
     # Warm start: goods over-demanded at p = 0 start at the per-good share of a unit budget
     # spread over an average top bundle (prices of about 1/size buy a bundle of that size).
     d0 = smoothed_demand(table, p, lo, 1.0)
-    tops = table.masks[:, 0]
-    size = float(np.average([int(b).bit_count() for b in tops], weights=table.counts)) if tops.any() else 1.0
+    tops = [int(b).bit_count() for b in table.masks[:, 0]]
+    size = float(np.average(tops, weights=table.counts)) if any(tops) else 1.0
     p0 = np.where(~zero & (d0 > cap), lo / max(size, 1.0), p)
-    search = _Search(table, cap, tol, t0 + time_limit, lp_first, lp_below)
+    search = _Search(table, cap, tol, t0 + time_limit, lp_first, lp_below, target_eps=eps)
     best, best_p, _ = search.run(p0, eps, initial_step, min(direct_iter, max_iter))
     if best.error > tol and search.iterations < max_iter:
         # Homotopy in the budget band (eps_k halving down to eps), warm-started.
@@ -463,11 +525,73 @@ def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float
             p = lp_p if lp.error <= tol else last
             if band == eps and lp.error < best.error:
                 best, best_p = lp, lp_p
+    method = "price-search"
+    fallback_status = ""
+    if best.error > tol and fallback == "exact":
+        from .eceei_exact import exact_milp
+
+        # Trust regions around the search's best price points first (small, fast MILPs), then
+        # the whole price box [0, 1]^m, which is complete (Theorem 1: a solution exists).
+        # In between: continuation in the budget band from a wide band where the search
+        # converges (exact_path), each stage a small trust-region MILP.
+        from .eceei_exact import exact_path
+
+        t_ex = time.perf_counter()
+        for kind, center, radius, share, cap_s in _regions(best_p, search.candidates):
+            left = exact_time_limit - (time.perf_counter() - t_ex)
+            if left <= 0:
+                break
+            budget = min(left * share, cap_s)
+            if kind == "path":
+                if eps >= PATH_START:
+                    continue
+                t_path = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    wide = solve_eceei(dict(zip(table.types, table.counts)), cap, PATH_START, tol=tol,
+                                       fallback="none", time_limit=budget)
+                if wide.converged:
+                    path = exact_path(table, cap, eps, wide.prices, PATH_START,
+                                      time_limit=budget - (time.perf_counter() - t_path))
+                    if path is not None and path.lp.error <= best.error:
+                        best, best_p, method = path.lp, path.prices, "exact-path"
+                        fallback_status = f"{path.status} (band continuation from eps {PATH_START})"
+            else:
+                ex = exact_milp(table, cap, eps, time_limit=budget, center=center, radius=radius)
+                fallback_status = f"{ex.status} (radius {radius})"
+                if ex.lp is not None and ex.lp.error <= best.error:
+                    best, best_p, method = ex.lp, ex.prices, "exact-milp"
+            if best.error <= tol:
+                break
     cert = _certificate(table, best_p, cap, eps, best, tol, search.iterations, search.lp_solves, t0)
+    cert.method = method
+    cert.fallback_status = fallback_status
+    # Every certificate is re-checked from scratch (verify.py: best_affordable, not the records)
+    from .verify import verify_eceei
+
+    check = verify_eceei(cert)
+    cert.verified = check.ok
+    cert.problems = list(check.problems)
+    cert.converged = check.ok
+    cert.seconds = time.perf_counter() - t0
     if not cert.converged:
-        warnings.warn(f"ECEEI search stopped after {search.iterations} iterations with relative clearing error "
-                      f"{cert.error:.3g} > tol {tol:g}", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"ECEEI NOT FOUND: {search.iterations} price-search iterations"
+                      + (f" and the exact fallback ({fallback_status})" if fallback == "exact" else "")
+                      + f" left a relative clearing error {cert.error:.3g} > tol {tol:g}; the best certificate "
+                      f"is returned ({'; '.join(check.problems[:2])})", RuntimeWarning, stacklevel=2)
     return cert
+
+
+class UnconvergedError(RuntimeError):
+    """Raised when a solve must clear exactly and did not (OCAM ``on_unconverged = "error"``).
+
+    Attributes:
+        certificate: the best certificate found (its ``error`` and ``problems`` say how far off).
+    """
+
+    def __init__(self, certificate: ECEEICertificate, message: str):
+        self.certificate = certificate
+        super().__init__(message)
 
 
 def assumption2_capacity(n: int, m: int, tau: int, eps_n: float, eps_f: float, with_sqrt: bool = True) -> float:

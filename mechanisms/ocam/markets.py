@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ..errors import require
-from ..market import Goods, bundle_mask, masks_to_matrix
+from ..market import Goods, bundle_mask, mask_array, masks_to_matrix
 from ..preferences import BundleRanking
 from ..protocol import Market
 
@@ -25,10 +25,17 @@ def _even_capacity(rankings: list[BundleRanking], m: int, capacity_factor: float
     return tuple([max(1, math.ceil(capacity_factor * total / m))] * m)
 
 
+#: Largest number of candidate bundles the enumerating builders accept (memory guard).
+MAX_ENUMERATED = 2_000_000
+
+
 def _combos(m: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
     """Return (masks, 0/1 matrix) of every bundle of lo..hi goods, by size then lexicographically."""
+    total = sum(math.comb(m, s) for s in range(lo, hi + 1))
+    require(total <= MAX_ENUMERATED, "k", hi, f"bundle sizes whose count C(m, <= k) = {total} is at most "
+            f"{MAX_ENUMERATED} (use course_catalogue_market for large catalogues)")
     combos = [c for size in range(lo, hi + 1) for c in itertools.combinations(range(m), size)]
-    masks = np.array([bundle_mask(c) for c in combos], dtype=np.int64)
+    masks = mask_array([bundle_mask(c) for c in combos], m)
     return masks, masks_to_matrix(masks, m)
 
 
@@ -43,6 +50,7 @@ def scored_rankings(scores: np.ndarray, min_size: int, max_size: int, top: int |
     T, m = scores.shape
     masks, M = _combos(m, min_size, max_size)
     sizes = M.sum(axis=1)
+    mask_rank = np.argsort(np.argsort(masks, kind="stable"), kind="stable")  # tie key, any width
     out = []
     # chunks of types keep the (types x all bundles) score table small for large m
     chunk = max(1, int(2e7 // max(masks.size, 1)))
@@ -56,7 +64,7 @@ def scored_rankings(scores: np.ndarray, min_size: int, max_size: int, top: int |
                 # partial selection first: only the best `top` need a full sort
                 part = keep[np.argpartition(-row[keep], top - 1)[:top]]
                 keep = keep[row[keep] >= row[part].min()]
-            order = keep[np.lexsort((masks[keep], sizes[keep], -row[keep]))]
+            order = keep[np.lexsort((mask_rank[keep], sizes[keep], -row[keep]))]
             if top is not None:
                 order = order[:top]
             out.append(BundleRanking(m, tuple(int(b) for b in masks[order])))
@@ -76,7 +84,7 @@ def random_market(n: int, m: int, k: int, rng: np.random.Generator, capacity_fac
     ``capacity`` or ``ceil(capacity_factor * total top-bundle demand / m)``.
     """
     require(isinstance(n, int) and n >= 1, "n", n, "a positive integer")
-    require(isinstance(m, int) and 1 <= m <= 62, "m", m, "an integer in [1, 62]")
+    require(isinstance(m, int) and m >= 1, "m", m, "a positive integer")
     require(isinstance(k, int) and 1 <= k <= m, "k", k, f"an integer in [1, {m}]")
     require(capacity_factor > 0, "capacity_factor", capacity_factor, "a positive number")
     T = n if n_types is None else n_types
@@ -121,7 +129,7 @@ def daycare_market(n: int, centres: int, rng: np.random.Generator, sibling_share
     unacceptable). Families rank centres by random scores. Goods are ``c{centre}_infant`` and
     ``c{centre}_toddler``; capacities split the expected demand evenly.
     """
-    require(isinstance(centres, int) and 1 <= centres <= 31, "centres", centres, "an integer in [1, 31]")
+    require(isinstance(centres, int) and centres >= 1, "centres", centres, "a positive integer")
     require(0 <= sibling_share <= 1, "sibling_share", sibling_share, "a number in [0, 1]")
     m = 2 * centres
     names = tuple(f"c{c}_{room}" for c in range(centres) for room in ("infant", "toddler"))
@@ -140,6 +148,60 @@ def daycare_market(n: int, centres: int, rng: np.random.Generator, sibling_share
         rankings.append(BundleRanking(m, tuple(int(b) for b in bundles)))
     caps = tuple([max(1, math.ceil(capacity_factor * demand / m))] * m)
     return Market("bundles", Goods(names, caps), max_bundle_size=2, n_agents=n), rankings
+
+
+def course_catalogue_market(n: int, rng: np.random.Generator, m: int = 300, k: int = 5, wishlist: int = 10,
+                            top: int = 40, n_types: int | None = None, popularity: float = 1.0,
+                            capacity_factor: float = 0.9, min_size: int = 1) -> tuple[Market, list[BundleRanking]]:
+    """Return a course market of real size: ``m`` courses, bundles of up to ``k``, top-``top`` lists.
+
+    Model (documented in docs/ocam.md, "Course markets of real size"):
+
+    1. Course j has popularity w_j = (j + 1)^(-popularity) (Zipf; course 0 is the most popular).
+    2. A student type draws its wish list, ``wishlist`` distinct courses in order of preference,
+       by Plackett-Luce sampling with weights w (the Gumbel-max trick: the courses with the
+       largest ``log w_j + G_j``, G_j standard Gumbel, in that order).
+    3. The course at wish-list position q (0 = favourite) is worth ``wishlist - q`` plus a
+       U(0, 0.5) idiosyncratic term; a bundle of ``min_size..k`` wish-list courses is worth the
+       sum (additive, so a fuller schedule of liked courses is better).
+    4. The type ranks its ``top`` best bundles (ties to the smaller bundle, then the smaller
+       bitmask); other bundles are unacceptable.
+
+    ``n_types`` distinct types are drawn (default one per student) and students pick types
+    uniformly. Every course gets capacity ``ceil(capacity_factor * total top-bundle demand / m)``.
+    Returns the market (``n_agents = n``) and one ranking per student.
+    """
+    require(isinstance(n, int) and n >= 1, "n", n, "a positive integer")
+    require(isinstance(m, int) and m >= 1, "m", m, "a positive integer")
+    require(isinstance(wishlist, int) and 1 <= wishlist <= m, "wishlist", wishlist, f"an integer in [1, m={m}]")
+    require(isinstance(k, int) and 1 <= k <= wishlist, "k", k, f"an integer in [1, wishlist={wishlist}]")
+    require(isinstance(min_size, int) and 1 <= min_size <= k, "min_size", min_size, f"an integer in [1, k={k}]")
+    require(isinstance(top, int) and top >= 1, "top", top, "a positive integer")
+    require(capacity_factor > 0, "capacity_factor", capacity_factor, "a positive number")
+    T = n if n_types is None else n_types
+    require(isinstance(T, int) and T >= 1, "n_types", n_types, "a positive integer")
+    logw = -popularity * np.log(np.arange(m) + 1.0)
+    keys = logw[None, :] + rng.gumbel(size=(T, m))
+    wish = np.argsort(-keys, axis=1, kind="stable")[:, :wishlist]  # (T, W) course indices, best first
+    value = (wishlist - np.arange(wishlist))[None, :] + 0.5 * rng.random((T, wishlist))
+    subsets = [c for size in range(min_size, k + 1) for c in itertools.combinations(range(wishlist), size)]
+    S = np.zeros((len(subsets), wishlist))
+    for r, c in enumerate(subsets):
+        S[r, list(c)] = 1.0
+    sizes = S.sum(axis=1)
+    scores = value @ S.T  # (T, subsets)
+    keep = min(top, len(subsets))
+    types = []
+    for t in range(T):
+        cand = np.argpartition(-scores[t], keep - 1)[:keep] if keep < len(subsets) else np.arange(len(subsets))
+        masks = [bundle_mask(wish[t, list(subsets[i])]) for i in cand]  # only the kept bundles
+        rank = np.argsort(np.argsort(np.array(masks, dtype=object), kind="stable"), kind="stable")
+        order = np.lexsort((rank, sizes[cand], -scores[t, cand]))
+        types.append(BundleRanking(m, tuple(masks[i] for i in order)))
+    pick = rng.integers(T, size=n) if n_types is not None else np.arange(n)
+    rankings = [types[i] for i in pick]
+    goods = Goods(tuple(f"course{j}" for j in range(m)), _even_capacity(rankings, m, capacity_factor))
+    return Market("bundles", goods, max_bundle_size=k, n_agents=n), rankings
 
 
 def preflib_market(path: str, k: int = 3, capacity_factor: float = 0.9, n: int | None = None,

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,7 +32,37 @@ from ..errors import ConfigError, require
 from ..preferences import BundleRanking
 from ..protocol import Claim, MechanismSpec, OnlineMechanism, ParamSpec, real_in, register_mechanism
 from ..reports import BundleOutcome, Outcome, Report
-from .eceei import ECEEICertificate, assumption2_capacity, solve_eceei
+from ..market import bundle_vector
+from .eceei import ECEEICertificate, UnconvergedError, assumption2_capacity, solve_eceei
+
+
+_solve_uncached = solve_eceei
+#: Sample ECEEIs already solved in this process, keyed by the whole input (LRU).
+_ECEEI_MEMO: OrderedDict[tuple, ECEEICertificate] = OrderedDict()
+_ECEEI_MEMO_SIZE = 256
+
+
+def solve_eceei(types, capacity, eps, **kw):  # noqa: F811 (memoising wrapper of eceei.solve_eceei)
+    """Return :func:`mechanisms.ocam.eceei.solve_eceei` of the inputs, memoised.
+
+    A replay that changes a late report, a fresh cross-check run or a redraw of the coins all
+    solve the same sample economy again; the solve is a deterministic function of its inputs
+    (unless a finite time limit makes it depend on the machine: then it is never memoised).
+    """
+    if any(isinstance(v, float) and math.isfinite(v) and k.endswith("time_limit") and k == "time_limit"
+           for k, v in kw.items()):
+        return _solve_uncached(types, capacity, eps, **kw)
+    key = (tuple(types), np.asarray(capacity, dtype=np.float64).tobytes(), float(eps),
+           tuple(sorted((k, repr(v)) for k, v in kw.items())))
+    hit = _ECEEI_MEMO.get(key)
+    if hit is not None:
+        _ECEEI_MEMO.move_to_end(key)
+        return hit
+    cert = _solve_uncached(types, capacity, eps, **kw)
+    _ECEEI_MEMO[key] = cert
+    if len(_ECEEI_MEMO) > _ECEEI_MEMO_SIZE:
+        _ECEEI_MEMO.popitem(last=False)
+    return cert
 
 
 def eps_s_of(eps_n: float, eps_f: float) -> float:
@@ -67,6 +99,14 @@ OCAM_PARAMS = (
     ParamSpec("solver_time_limit", math.inf, "seconds allowed to the ECEEI price search; a finite "
               "limit makes the run depend on machine speed (default: none, the iteration cap rules)", "",
               real_in(0, math.inf, lo_open=True), "a positive number"),
+    ParamSpec("on_unconverged", "exact", "what happens when the fast price search misses solver_tol: "
+              "'exact' runs the exact MILP fallback (docs/ocam.md, 'The exact fallback'; if that too fails "
+              "within solver_exact_time_limit, a RuntimeWarning and summary()['solver'] say so); 'warn' prices "
+              "on the best certificate with a RuntimeWarning; 'error' raises UnconvergedError",
+              "Definition 4, Theorem 1 (an exact ECEEI exists; OCAM's guarantees rest on it)",
+              choices=("exact", "warn", "error")),
+    ParamSpec("solver_exact_time_limit", 60.0, "seconds allowed to the exact fallback (HiGHS MILP)",
+              "Theorem 1", real_in(0, math.inf, lo_open=True), "a positive number"),
 )
 
 OCAM_CLAIMS = (
@@ -79,7 +119,10 @@ OCAM_CLAIMS = (
 
 
 class RandomBudget:
-    """A discrete random budget: realisations (ascending) with probabilities (Section 4.1)."""
+    """A discrete random budget: realisations (ascending) with probabilities (Section 4.1).
+
+    Immutable once built (checkpoints share it between snapshots).
+    """
 
     __slots__ = ("budgets", "probs", "cum")
 
@@ -96,6 +139,17 @@ class RandomBudget:
     def pairs(self) -> list[tuple[float, float]]:
         """Return (budget, probability) pairs."""
         return list(zip(self.budgets.tolist(), self.probs.tolist()))
+
+
+class _FixedDict(dict):
+    """A dict OCAM never changes after building it (f and its labels): snapshots share it."""
+
+
+@dataclass(frozen=True)
+class _Published:
+    """What OCAM has made public and no longer changes (replaced whole when the sample closes)."""
+
+    data: dict[str, Any]
 
 
 @register_mechanism
@@ -116,6 +170,8 @@ class OCAM(OnlineMechanism):
         claims=OCAM_CLAIMS,
         incremental=True,
     )
+    #: Immutable once built: shared, not copied, by state snapshots (mechanisms.checkpoint).
+    snapshot_shared = (RandomBudget, ECEEICertificate, _FixedDict)
 
     # ---- configuration ------------------------------------------------------------------
     def validate(self) -> None:
@@ -147,16 +203,39 @@ class OCAM(OnlineMechanism):
         self._f: dict[BundleRanking, RandomBudget] = {}
         self._labels: dict[BundleRanking, str] = {}
         self._unseen = RandomBudget([(float(self.params["unseen_budget"]), 1.0)])
-        self._phase: dict[int, str] = {}
         self._blocked_at: dict[int, int] = {}
         self._best_cache: dict[tuple[BundleRanking, int], tuple[int, float, np.ndarray]] = {}
-        self._log_agent: list[int] = []
-        self._log_bundle: list[int] = []
-        self._log_budget: list[float] = []
+        # The run's log in arrival order, as arrays (compact state: checkpoints copy it often).
+        self._n_log = 0
+        cap = max(self.n, 1)
+        self._log_agent = np.zeros(cap, dtype=np.int64)
+        self._log_bundle = np.zeros(cap, dtype=np.int64 if self.market.goods.m <= 62 else object)
+        self._log_budget = np.zeros(cap, dtype=np.float64)
+        # agent id -> position in the log (-1: not arrived); ids beyond the array use a dict
+        self._pos = np.full(cap, -1, dtype=np.int64)
+        self._pos_far: dict[int, int] = {}
         self._hard_affected = 0
         self._online = 0
-        self._public_static: dict[str, Any] = {"phase": "sample", "prices": None, "budgets": None,
-                                              "seen_type_counts": None, "sample_size": self.sample_size}
+        self._public_static = _Published({"phase": "sample", "prices": None, "budgets": None,
+                                          "seen_type_counts": None, "sample_size": self.sample_size})
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the best-bundle cache is a pure function of (type, realisation): not state
+        state = self.__dict__.copy()
+        state["_best_cache"] = {}
+        return state
+
+    def _position(self, agent: int) -> int:
+        """Return the agent's position in the arrival order (-1 when it has not arrived)."""
+        if 0 <= agent < self._pos.size:
+            return int(self._pos[agent])
+        return self._pos_far.get(agent, -1)
+
+    def _phase_of(self, agent: int) -> str | None:
+        k = self._position(agent)
+        if k < 0:
+            return None
+        return "sample" if k < len(self._sample_types) or self.certificate is None else "online"
 
     # ---- the two phases -----------------------------------------------------------------
     def _check_report(self, r: Report) -> BundleRanking:
@@ -164,7 +243,7 @@ class OCAM(OnlineMechanism):
         if not isinstance(d, BundleRanking) or d.m != self.market.goods.m:
             raise ConfigError(f"report[{r.agent}]", type(d).__name__,
                               f"a BundleRanking over {self.market.goods.m} goods")
-        if r.agent in self._phase:
+        if self._position(r.agent) >= 0:
             raise ConfigError(f"report[{r.agent}]", r.agent, "an agent that has not arrived before")
         return d
 
@@ -181,11 +260,10 @@ class OCAM(OnlineMechanism):
         # a whole unit fits under the scaled capacity.
         blocked = blocked_goods(self._sample_cap - self._sample_used) | self._blocked_now()
         b = d.best_available(blocked)
-        x = (b >> np.arange(self._cap.size)) & 1
+        x = bundle_vector(b, self._cap.size)
         self._sample_used += x
         self._used += x
         self._sample_types.append(d)
-        self._phase[agent] = "sample"
         budget = self._perfunctory_budget(agent)
         self._log(agent, b, budget)
         if len(self._sample_types) == self.sample_size:
@@ -195,14 +273,26 @@ class OCAM(OnlineMechanism):
     def _close_sample(self) -> None:
         """Compute the eps_b-ECEEI of the sample economy and the budget function f (Section 4.2)."""
         P = self.params
-        cert = solve_eceei(self._sample_types, self._sample_cap, P["eps_b"], tol=P["solver_tol"],
-                           max_iter=P["solver_max_iter"], time_limit=P["solver_time_limit"])
+        mode = P["on_unconverged"]
+        with warnings.catch_warnings():
+            if mode == "error":  # raised below, with the certificate, instead of warned
+                warnings.simplefilter("ignore", RuntimeWarning)
+            cert = solve_eceei(self._sample_types, self._sample_cap, P["eps_b"], tol=P["solver_tol"],
+                               max_iter=P["solver_max_iter"], time_limit=P["solver_time_limit"],
+                               fallback="exact" if mode == "exact" else "none",
+                               exact_time_limit=P["solver_exact_time_limit"])
+        if mode == "error" and not cert.converged:
+            raise UnconvergedError(cert, f"mechanism.params.on_unconverged = 'error': the sample ECEEI did not "
+                                   f"converge (relative clearing error {cert.error:.3g} > solver_tol "
+                                   f"{P['solver_tol']:g}, method {cert.method})")
         self.certificate = cert
         self._prices = cert.prices
+        f, labels = _FixedDict(), _FixedDict()
         for t, ty in enumerate(cert.types):
-            self._f[ty] = RandomBudget([(b, q) for _, b, q in cert.support[t]])
-            self._labels[ty] = f"t{t}"
-        self._public_static = {
+            f[ty] = RandomBudget([(b, q) for _, b, q in cert.support[t]])
+            labels[ty] = f"t{t}"
+        self._f, self._labels = f, labels
+        self._public_static = _Published({
             "phase": "online",
             "prices": cert.prices.tolist(),
             "budgets": {self._labels[ty]: self._f[ty].pairs() for ty in cert.types},
@@ -212,7 +302,8 @@ class OCAM(OnlineMechanism):
             "seen_type_counts": {self._labels[ty]: int(c) for ty, c in zip(cert.types, cert.counts)},
             "sample_size": self.sample_size,
             "clearing_error": cert.error,
-        }
+            "solver": cert.status(),
+        })
 
     def _budget_for(self, agent: int, d: BundleRanking) -> tuple[RandomBudget, int]:
         """Return f(d) and the index of agent's realisation, drawn from ("mechanism", "budget", agent).
@@ -241,7 +332,7 @@ class OCAM(OnlineMechanism):
         hit = self._best_cache.get(key)
         if hit is None:
             b = d.best_affordable(self._prices, float(rb.budgets[k]))
-            x = (b >> np.arange(self._cap.size)) & 1
+            x = bundle_vector(b, self._cap.size)
             hit = (b, float(self._prices @ x), x)
             self._best_cache[key] = hit
         return hit
@@ -256,21 +347,35 @@ class OCAM(OnlineMechanism):
             if hb != b:
                 self._hard_affected += 1
                 b, cost = hb, self._cost(hb)
-                x = (hb >> np.arange(self._cap.size)) & 1
+                x = bundle_vector(hb, self._cap.size)
         self._used += x
-        self._phase[agent] = "online"
         self._online += 1
         budget = float(rb.budgets[k])
         self._log(agent, b, budget)
         return BundleOutcome(agent, tick, b, budget, cost, "online")
 
     def _cost(self, b: int) -> float:
-        return float(self._prices @ ((b >> np.arange(self._cap.size)) & 1))
+        return float(self._prices @ bundle_vector(b, self._cap.size))
 
     def _log(self, agent: int, b: int, budget: float) -> None:
-        self._log_agent.append(agent)
-        self._log_bundle.append(b)
-        self._log_budget.append(budget)
+        k = self._n_log
+        if k == self._log_agent.size:  # more arrivals than n: grow the log
+            self._log_agent = np.concatenate([self._log_agent, np.zeros(k, dtype=np.int64)])
+            self._log_bundle = np.concatenate([self._log_bundle, np.zeros(k, dtype=self._log_bundle.dtype)])
+            self._log_budget = np.concatenate([self._log_budget, np.zeros(k)])
+        self._log_agent[k] = agent
+        self._log_bundle[k] = b
+        self._log_budget[k] = budget
+        self._n_log = k + 1
+        if 0 <= agent < self._pos.size:
+            self._pos[agent] = k
+        elif 0 <= agent < 4 * self._pos.size + 1024:
+            grown = np.full(max(agent + 1, 2 * self._pos.size), -1, dtype=np.int64)
+            grown[: self._pos.size] = self._pos
+            self._pos = grown
+            self._pos[agent] = k
+        else:
+            self._pos_far[agent] = k
 
     def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
         """Return each arrival's bundle: SD in the sample, top affordable bundle afterwards."""
@@ -300,9 +405,9 @@ class OCAM(OnlineMechanism):
         themselves; ``seen_type_counts`` to sample multiplicities.
         Use :meth:`budget_of` / :meth:`label_of` to look up a declared type.
         """
-        out = dict(self._public_static)
+        out = dict(self._public_static.data)
         out["remaining"] = (self._cap - self._used).tolist()
-        out["arrived"] = len(self._log_agent)
+        out["arrived"] = self._n_log
         return out
 
     def label_of(self, declared: BundleRanking) -> str | None:
@@ -335,7 +440,8 @@ class OCAM(OnlineMechanism):
             raise ConfigError("ocam.phase", "sample", "the online phase (prices exist only after the sample)")
         require(isinstance(declared, BundleRanking) and declared.m == self.market.goods.m, "declared",
                 declared, f"a BundleRanking over {self.market.goods.m} goods")
-        blocked = self._blocked_at.get(agent, 0) if agent is not None else 0
+        # an agent that has not arrived yet meets the goods exhausted now (the state at its arrival)
+        blocked = self._blocked_at.get(agent, self._blocked_now()) if agent is not None else 0
         rb = self._f.get(declared, self._unseen)
         out: dict[int, float] = {}
         for k in range(rb.budgets.size):
@@ -352,7 +458,7 @@ class OCAM(OnlineMechanism):
         sample agents (serial dictatorship: replay the run) and agents not in the run.
         """
         a = report.agent
-        phase = self._phase.get(a)
+        phase = self._phase_of(a)
         if phase is None:
             raise ConfigError("report.agent", a, "an agent that arrived in the recorded run")
         if phase == "sample":
@@ -367,10 +473,11 @@ class OCAM(OnlineMechanism):
 
     def allocation(self) -> dict[str, np.ndarray]:
         """Return the run so far in arrival order: ``agents``, ``bundles`` (masks), ``budgets``, ``phase``."""
-        return {"agents": np.asarray(self._log_agent, dtype=np.int64),
-                "bundles": np.asarray(self._log_bundle, dtype=np.int64),
-                "budgets": np.asarray(self._log_budget, dtype=np.float64),
-                "sample": np.arange(len(self._log_agent)) < len(self._sample_types)}
+        k = self._n_log
+        return {"agents": self._log_agent[:k].copy(),
+                "bundles": self._log_bundle[:k].copy(),
+                "budgets": self._log_budget[:k].copy(),
+                "sample": np.arange(k) < len(self._sample_types)}
 
     def summary(self) -> dict[str, Any]:
         """Return solver diagnostics, excess over capacity, hard-policy impact and Assumption 2."""
@@ -378,7 +485,7 @@ class OCAM(OnlineMechanism):
         P = self.params
         tau = len({*self._sample_types}) if self._sample_types else 0
         out: dict[str, Any] = {
-            "eps_s": self.eps_s, "sample_size": self.sample_size, "arrived": len(self._log_agent),
+            "eps_s": self.eps_s, "sample_size": self.sample_size, "arrived": self._n_log,
             "online_agents": self._online, "capacity_policy": P["capacity_policy"],
             "excess_over_capacity": over.tolist(), "max_excess": float(over.max()),
             "hard_affected_share": (self._hard_affected / self._online) if self._online else 0.0,
@@ -389,4 +496,5 @@ class OCAM(OnlineMechanism):
         }
         if self.certificate is not None:
             out["eceei"] = self.certificate.as_dict()
+            out["solver"] = self.certificate.status()
         return out

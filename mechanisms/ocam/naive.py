@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, require
+from ..market import bundle_vector
 from ..preferences import BundleRanking
 from ..protocol import MechanismSpec, OnlineMechanism, ParamSpec, real_in, register_mechanism
 from ..reports import BundleOutcome, Outcome, Report
@@ -76,7 +77,7 @@ class NaiveRepeatedACEEI(OnlineMechanism):
         bundles, budgets = real.assign(type_of)
         outs: list[Outcome] = []
         for r, b, bud in zip(reports, bundles.tolist(), budgets.tolist()):
-            x = (b >> np.arange(m)) & 1
+            x = bundle_vector(b, m)
             self._used += x
             outs.append(BundleOutcome(r.agent, tick, int(b), float(bud), float(cert.prices @ x), "batch"))
         self._batch_excess.append(float(np.linalg.norm(np.maximum(real.demand - share, 0.0))))

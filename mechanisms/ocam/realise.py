@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..market import masks_to_matrix
+from ..market import FAST_GOODS, bundle_vector, masks_to_matrix
 from .eceei import ECEEICertificate
 
 
@@ -61,7 +61,7 @@ class Realisation:
         (any order is a valid realisation: agents of one type are interchangeable).
         """
         type_of_agent = np.asarray(type_of_agent)
-        bundles = np.zeros(type_of_agent.size, dtype=np.int64)
+        bundles = np.zeros(type_of_agent.size, dtype=np.int64 if self.demand.size <= FAST_GOODS else object)
         budgets = np.zeros(type_of_agent.size)
         for t, cnt in enumerate(self.counts):
             idx = np.flatnonzero(type_of_agent == t)
@@ -103,7 +103,7 @@ def realise(cert: ECEEICertificate, max_passes: int = 20) -> Realisation:
                 cnt[b] = k
         left = n_t - sum(cnt.values())
         for b, k in cnt.items():
-            demand += k * ((b >> np.arange(m)) & 1)
+            demand += k * bundle_vector(b, m)
         out.append(cnt)
         if left:
             rest.append((t, left, masks))

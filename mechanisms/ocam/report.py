@@ -8,7 +8,7 @@ import numpy as np
 from ..checks.daceei import check_daceei
 from ..checks.envy import check_ef1
 from ..engine import RunRecord
-from ..market import Goods
+from ..market import Goods, bundle_vector
 from ..preferences import BundleRanking
 
 
@@ -41,7 +41,7 @@ def describe_run(run: RunRecord, goods: Goods, true_types: dict[int, BundleRanki
         lines.append(f"  type t{t} (x{int(cert.counts[t])}, {cert.types[t].describe(goods, 2)}): budget {bud}")
     used = np.zeros(goods.m)
     for b in al["bundles"]:
-        used += (int(b) >> np.arange(goods.m)) & 1
+        used += bundle_vector(int(b), goods.m)
     lines.append("use/capacity: " + "  ".join(f"{nm} {int(u)}/{c}" for nm, u, c in zip(goods.names, used, goods.capacities)))
     over = np.maximum(used - goods.capacity, 0)
     if over.any():

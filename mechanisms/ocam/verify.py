@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..market import bundle_vector
 from ..preferences import BundleRanking
 from .eceei import ECEEICertificate, clearing_error
 
@@ -85,7 +86,7 @@ def verify_eceei(cert: ECEEICertificate, tol: float | None = None,
                 problems.append(f"type {t}: bundle {bundle} is not the best affordable at budget {budget!r} "
                                 f"(best is {best})")
             if bundle:
-                demand += cert.counts[t] * prob * ((bundle >> np.arange(cert.capacity.size)) & 1)
+                demand += cert.counts[t] * prob * bundle_vector(bundle, cert.capacity.size)
     err_vec = clearing_error(demand, cert.capacity, p)
     err = float(err_vec.max()) if err_vec.size else 0.0
     if err > tol:

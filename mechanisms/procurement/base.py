@@ -9,6 +9,7 @@ enforces budget feasibility and individual rationality as invariants.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -42,6 +43,11 @@ P_SVMAX = ParamSpec("sviridenko_max", 12, "largest sample on which 'auto' runs S
 P_TIES = ParamSpec("dynkin_ties", "accept",
                    "Dynkin line 3 hires the first j with v(j) >= v(i*) ('accept'); 'reject' demands v(j) > v(i*)",
                    source="Mechanism 3, line 3", choices=("accept", "reject"))
+
+
+def _route_coin(streams, agent: int) -> int:
+    """Return the route coin of ``agent`` (a module function, so mechanism state pickles)."""
+    return int(streams.get("mechanism", "route", agent).integers(2))
 
 
 def prob(name: str, default: float, doc: str, source: str) -> ParamSpec:
@@ -136,11 +142,12 @@ class ProcurementMechanism(OnlineMechanism):
         pay = float(q.threshold) if hired else 0.0
         if hired:
             if pay < bid:
-                raise InvariantError(f"{self.spec.name}: seller {agent} paid {pay} < bid {bid} (IR)")
+                raise InvariantError(f"{self.spec.name}: seller {agent} paid {pay} < bid {bid} (IR)", "ir")
             self._paid += pay
             self._hired.append(agent)
             if self._paid > self.B * (1 + BUDGET_TOL):
-                raise InvariantError(f"{self.spec.name}: payments {self._paid} exceed the budget {self.B}")
+                raise InvariantError(f"{self.spec.name}: payments {self._paid} exceed the budget {self.B}",
+                                     "budget_feasible")
         self._records[agent] = (tick, q, bid, hired)
         return HireOutcome(agent, tick, hired, pay, q.threshold, bid)
 
@@ -191,7 +198,7 @@ class ProcurementMechanism(OnlineMechanism):
         if self.n_solutions == 2:
             chosen = int(streams.get("mechanism", "nm_choice").integers(2))
             route = self.params["route"]
-            coin = lambda agent: int(streams.get("mechanism", "route", agent).integers(2))  # noqa: E731
+            coin = functools.partial(_route_coin, streams)
             self.branch["chosen_solution"] = chosen
         return PostedPrice(self.v, self.B, t, self.n_solutions, chosen, route, coin)
 
@@ -214,7 +221,7 @@ class ProcurementMechanism(OnlineMechanism):
         xi = int(streams.get("mechanism", "sample").binomial(self.n, 1.0 / k))
         self.branch["mech3"] = "sample"
         return SampleThenPost(self.v, self.B, xi, a_omega, beta, self.params["sample_solver"],
-                              self.params["sviridenko_max"], lambda t: self._posted(streams, t))
+                              self.params["sviridenko_max"], functools.partial(self._posted, streams))
 
     def sample_guarantee(self) -> float:
         """Return the guarantee gamma of the sample solver on this market (worst case over N_1);

@@ -113,6 +113,9 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
                   "Assumption 3 and Theorem 1's decreasing budgets; order: earlier arrival first"),
             Claim("strategyproof_single_arrival", "Section 2.1 (strategyproof); Theorem 5, Claim 5",
                   "one arrival per period (|I~^t| = 1 for all t); misreports keep the arrival time"),
+            Claim("t_equilibrium", "Definition 1; Section 4.1, step 1 (a (t)-price equilibrium for the fundamentals "
+                  "nu^t = (F~(.; t), S^t) each period); Theorem 1 (existence)",
+                  "Assumptions 1 and 2 (existence); checked on every run"),
             Claim("sp1", "Definition 6; Corollary 1",
                   "replica markets M_n, n -> infinity; l-regular (NTB) or regular with Theorem 3's condition (RTB)"),
             Claim("ordinal_efficiency_asymptotic", "Definition 4; Theorem 5 (i)-(ii)",

@@ -9,5 +9,6 @@ def test_worked_example_runs(capsys):
     code = re.search(r"```python\n(.*?)```", DOC.read_text(), re.S).group(1)
     exec(compile(code, str(DOC), "exec"), {})
     out = capsys.readouterr().out
-    assert "sd ['consistent with strategyproof on 60 deviations: 0 violations" in out
-    assert "strategyproof violated: 2 counterexamples in 60" in out and "Replay: reproduced" in out
+    assert "sd ['consistent with strategyproof: 0 violations in 60 deviations (deterministic probe set" in out
+    assert "strategyproof violated: 2 of 60 deviations" in out and "Replay: reproduced" in out
+    assert "reproduced by a fresh run" in out

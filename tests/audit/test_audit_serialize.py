@@ -52,15 +52,36 @@ def test_market_round_trip_keeps_goods_and_extra():
     assert back.extra["x"] == math.inf
 
 
-def test_non_json_extra_is_pickled_and_restored():
+def test_non_json_extra_is_an_opaque_marker_never_pickled():
     import abm.audit.serialize as S
 
-    # Goods stands in for a procurement valuation: not plain JSON, so it is pickled
+    # Goods stands in for an object without a data codec: written as a marker, never pickled
     v = {"budget": 2.0, "weights": (1, 2)}
     d = jsonable({"obj": Goods(("a",), (1,))})
-    assert S.PICKLE_KEY in d["obj"]
-    assert unjson(json.loads(json.dumps(d)))["obj"] == Goods(("a",), (1,))
+    assert set(d["obj"]) == {"$opaque"} and "Goods" in d["obj"]["$opaque"]
+    back = unjson(json.loads(json.dumps(d)))
+    assert isinstance(back["obj"], S.Opaque) and S.has_opaque(back)
     assert unjson(jsonable(v)) == {"budget": 2.0, "weights": [1, 2]}
+    assert not hasattr(S, "pickle") and "import pickle" not in open(S.__file__).read()
+
+
+def test_valuations_and_predictions_round_trip_as_data():
+    import numpy as np
+
+    from mechanisms.procurement.predictions import Prediction
+    from mechanisms.procurement.valuations import VALUATIONS
+
+    rng = np.random.default_rng(0)
+    for name in VALUATIONS.names():
+        v = VALUATIONS.get(name).random(6, rng)
+        d = json.loads(json.dumps(jsonable({"valuation": v})))
+        assert d["valuation"]["$data"] == f"valuation:{name}"
+        w = unjson(d)["valuation"]
+        assert type(w) is type(v)
+        for S in ([], [0], [1, 3], list(range(6))):
+            assert w.value(S) == pytest.approx(v.value(S))
+    p = Prediction(2.5, 0.1, "under", 2.8)
+    assert unjson(json.loads(json.dumps(jsonable(p)))) == p
 
 
 @pytest.mark.parametrize("o", [BundleOutcome(1, 2, 5, 0.97, 0.9, "online"),
@@ -78,3 +99,19 @@ def test_bad_type_json_names_the_field(bad, field):
     with pytest.raises(ConfigError) as e:
         type_from_json(bad)
     assert e.value.field == field
+
+
+def test_fair_division_types_and_goods_outcomes_round_trip():
+    import numpy as np
+
+    from mechanisms.fair_division.valuations import Additive, Interval, TwoValue
+    from mechanisms.reports import GoodsOutcome
+
+    for v in (TwoValue(3.0, 1.0, np.array([1, 0, 1], dtype=bool)), Interval([1.0, 2.5, 3.0]), Additive([0.5, 1.0])):
+        assert type_from_json(json.loads(json.dumps(type_to_json(v)))) == v
+    o = GoodsOutcome(1, 0, (2, 5))
+    assert outcome_from_json(json.loads(json.dumps(outcome_to_json(o)))) == o
+    with pytest.raises(ConfigError) as e:
+        type_from_json({"kind": "fair_division", "class": "two_value", "m": 10**9, "alpha": 2, "beta": 1,
+                        "high": [0]})
+    assert e.value.field == "type.m"

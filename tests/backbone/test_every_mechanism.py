@@ -30,18 +30,39 @@ PROCUREMENT = {
     "market": {"kind": "procurement", "budget_frac": 0.2, "prediction_error": 0.1},
     "population": {"source": "random", "n": 30, "valuation": "additive"},
 }
+FAIR_DIVISION = {
+    "market": {"kind": "fair_division", "m": 24, "foresight": 2},
+    "population": {"source": "random", "n": 3, "types": [1, 2, 3]},
+    "arrivals": {"process": "periods"},
+}
+FAIR_DIVISION_2 = {
+    "market": {"kind": "fair_division", "m": 15, "foresight": 1},
+    "population": {"source": "random", "n": 2, "class": "interval"},
+    "arrivals": {"process": "periods"},
+}
 PROCUREMENT_NM = {
     "market": {"kind": "procurement", "budget_frac": 0.2, "prediction_error": 0.1},
     "population": {"source": "random", "n": 12, "valuation": "cut"},
 }
 
+SEM_ONLINE = {
+    "market": {"kind": "objects", "goods": ["a", "b"],
+               "supply": {"kind": "poisson", "rates": [0.5, 0.5]}},
+    "population": {"source": "sem_online", "periods": 4, "replica": 3,
+                   "types": [{"preference": "a > o > b"}, {"preference": "{a,b} > o"}]},
+    "arrivals": {"process": "periods"},
+}
+
 EXAMPLES = {
+    "sem_online": SEM_ONLINE, "arriving_supply": SEM_ONLINE, "sem_upfront": SEM_ONLINE,
     "sd": BUNDLES, "rsd": OBJECTS, "ocam": BUNDLES, "naive_aceei": BUNDLES,
     "sem": SEM, "sd_rtb": SEM, "eps": SEM,
     "bf_mech1": PROCUREMENT, "bf_mech2": PROCUREMENT, "bf_mech3": PROCUREMENT, "bf_mech4": PROCUREMENT,
     "dynkin": PROCUREMENT,
     "bf_mech1_nm": PROCUREMENT_NM, "bf_mech2_nm": PROCUREMENT_NM, "bf_mech3_nm": PROCUREMENT_NM,
     "bf_mech4_nm": PROCUREMENT_NM,
+    "deferred_priority": FAIR_DIVISION, "priority_matching": FAIR_DIVISION, "round_robin": FAIR_DIVISION,
+    "naive_matching": FAIR_DIVISION_2,
 }
 
 
@@ -82,6 +103,10 @@ def test_generic_invariants(name):
             assert isinstance(o, ObjectOutcome)
             used[o.obj] += 1
         assert np.all(used[:-1] <= np.array(market.goods.capacities))
+    elif market.kind == "fair_division":
+        # every arrived good is held by exactly one agent
+        held = sorted(g for o in outs for g in o.goods)
+        assert held == list(range(market.horizon))
     else:
         budget = market.extra["budget"]
         paid = 0.0

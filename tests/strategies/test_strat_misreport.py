@@ -146,4 +146,4 @@ def test_every_registered_strategy_documents_itself():
     for name, cls in STRATEGIES.items():
         assert cls.name == name and cls.probes, name
         assert cls.__doc__ and cls.kinds, name
-        assert set(cls.kinds) <= {"bundles", "objects", "procurement"}
+        assert set(cls.kinds) <= {"bundles", "objects", "procurement", "fair_division"}

@@ -1,0 +1,337 @@
+"""Generic checkpoints of a mechanism's state, and replays that start from them.
+
+The auditor replays a run with a few reports changed. Because every outcome is irrevocable
+and every random draw comes from purpose-keyed streams, the replay of a deviation whose first
+deviator arrives at tick ``t`` is identical to the truthful run before ``t``; and once the last
+deviator has been served, the deviators' outcomes are final. So a replay only needs the
+mechanism's state before ``t`` and the steps from ``t`` to the last deviator's tick. This module
+provides that, for every mechanism, through the online protocol only (``start``, ``step``):
+
+- :class:`Snapshotter` copies a mechanism's state with :mod:`pickle` (C speed; the snapshots
+  never leave the process and are never read from a file). Objects that are immutable by
+  construction (frozen dataclasses such as types, reports, outcomes, goods; the run's
+  :class:`~mechanisms.rng.Streams`; the public :class:`~mechanisms.protocol.Market`; classes a
+  mechanism lists in ``snapshot_shared``) are shared between snapshots rather than copied.
+  A mechanism whose state cannot be pickled is copied with :func:`copy.deepcopy` instead.
+- :class:`CheckpointedRun` steps the truthful schedule forward as far as needed, keeps a bounded
+  number of checkpoints (state before a tick), and answers :meth:`CheckpointedRun.replay`.
+
+Nothing here trusts the mechanism beyond the protocol: a mechanism whose state does not survive
+a snapshot (hidden global state, identity-based behaviour) makes checkpoint replays differ from
+replays from scratch, which the auditor detects by cross-checking a seeded sample of replays
+against fresh runs (``abm.audit``), and every counterexample is reproduced from scratch.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import io
+import pickle
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine import RunRecord, apply_deviations
+from .errors import ConfigError, InvariantError
+from .preferences import AgentType
+from .protocol import Market, OnlineMechanism, checked_step
+from .reports import Outcome, Report
+from .rng import Streams
+
+Factory = Callable[[], OnlineMechanism]
+
+#: Checkpoints kept per run by default (memory is bounded by this many snapshots).
+DEFAULT_CHECKPOINTS = 128
+
+_ATOMIC = (int, float, str, bool, bytes, type(None), complex)
+
+
+def _frozen_dataclass(t: type) -> bool:
+    p = getattr(t, "__dataclass_params__", None)
+    return p is not None and p.frozen
+
+
+class Snapshotter:
+    """Copies of a mechanism's state that share immutable objects (see the module docstring).
+
+    Parameters
+    ----------
+    shared_types : tuple of type
+        Extra classes whose instances are shared, never copied (a mechanism's
+        ``snapshot_shared`` class attribute adds its own).
+    """
+
+    def __init__(self, shared_types: tuple[type, ...] = ()):
+        self._shared: list[Any] = []
+        self._index: dict[int, int] = {}
+        self._shared_types = (Streams, Market) + tuple(shared_types)
+        self._kind_cache: dict[type, bool] = {}
+        self.uses_pickle = True
+
+    def _is_shared(self, t: type) -> bool:
+        hit = self._kind_cache.get(t)
+        if hit is None:
+            hit = self._kind_cache[t] = _frozen_dataclass(t) or issubclass(t, self._shared_types)
+        return hit
+
+    def dump(self, mech: OnlineMechanism) -> Any:
+        """Return a snapshot of ``mech`` (bytes, or a deep copy when the state does not pickle)."""
+        extra = tuple(getattr(type(mech), "snapshot_shared", ()))
+        if extra and not set(extra) <= set(self._shared_types):
+            self._shared_types = self._shared_types + extra
+            self._kind_cache.clear()
+        if self.uses_pickle:
+            buf = io.BytesIO()
+            p = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+            shared, index, is_shared = self._shared, self._index, self._is_shared
+
+            def persistent_id(obj: Any) -> int | None:
+                t = type(obj)
+                if t in _ATOMIC or t is tuple or t is list or t is dict:
+                    return None
+                if is_shared(t):
+                    k = index.get(id(obj))
+                    if k is None or shared[k] is not obj:
+                        k = index[id(obj)] = len(shared)
+                        shared.append(obj)
+                    return k
+                return None
+
+            p.persistent_id = persistent_id  # type: ignore[method-assign]
+            try:
+                p.dump(mech)
+                return buf.getvalue()
+            except (pickle.PicklingError, TypeError, AttributeError):
+                self.uses_pickle = False  # e.g. a lambda in the state: deep copies from now on
+        return ("deepcopy", copy.deepcopy(mech))
+
+    def load(self, snap: Any) -> OnlineMechanism:
+        """Return a fresh mechanism object in the state of ``snap``."""
+        if isinstance(snap, tuple):
+            return copy.deepcopy(snap[1])
+        u = pickle.Unpickler(io.BytesIO(snap))
+        shared = self._shared
+        u.persistent_load = shared.__getitem__  # type: ignore[method-assign]
+        return u.load()
+
+    @staticmethod
+    def size(snap: Any) -> int:
+        """Return the snapshot's size in bytes (0 for a deep copy, whose size is not measured)."""
+        return len(snap) if isinstance(snap, bytes) else 0
+
+
+@dataclass
+class Replay:
+    """The result of one replay from a checkpoint.
+
+    ``outcomes`` holds every outcome stepped by the replay (the deviators' among them);
+    ``error`` is the :class:`InvariantError` the mechanism raised, if any, with ``error_tick``.
+    ``record`` is a full :class:`RunRecord` when the replay ran to the end.
+    """
+
+    deviations: dict[int, AgentType]
+    outcomes: dict[int, Outcome]
+    start_tick: int
+    stop_tick: int
+    error: InvariantError | None = None
+    error_tick: int | None = None
+    record: RunRecord | None = field(default=None, repr=False)
+    states: dict[int, OnlineMechanism] = field(default_factory=dict, repr=False)
+
+
+class CheckpointedRun:
+    """A truthful run stepped on demand, with checkpoints and replays from them.
+
+    Parameters
+    ----------
+    factory : callable
+        Returns a fresh configured mechanism.
+    schedule : list of list of Report
+        The baseline reports, tick by tick.
+    seed : int
+        The run's seed (one :class:`Streams`; every replay uses the same).
+    checkpoints : int
+        How many checkpoints to keep at most (spread evenly over the ticks).
+    record_public : bool
+        Record ``public()`` after every tick of the baseline (the auditor's checks read it).
+
+    The baseline is stepped lazily: :meth:`advance` runs it up to a tick; :meth:`record`
+    finishes it. An :class:`InvariantError` raised by the mechanism stops the baseline; it is
+    kept in ``error`` (with ``error_tick``) instead of propagating.
+    """
+
+    def __init__(self, factory: Factory, schedule: Sequence[Sequence[Report]], seed: int, *,
+                 checkpoints: int = DEFAULT_CHECKPOINTS, record_public: bool = True):
+        self.factory = factory
+        self.schedule = [list(t) for t in schedule]
+        self.seed = int(seed)
+        self.record_public = record_public
+        n_ticks = len(self.schedule)
+        self.every = max(1, -(-n_ticks // max(1, checkpoints)))
+        self.mech = factory()
+        self.snap = Snapshotter()
+        self.mech.start(Streams(self.seed))
+        self.tick = 0
+        self.outcomes: dict[int, Outcome] = {}
+        self.public: list[dict[str, Any]] = []
+        self.checkpoints: dict[int, Any] = {0: self.snap.dump(self.mech)}
+        self.error: InvariantError | None = None
+        self.error_tick: int | None = None
+        self._exact: OrderedDict[int, Any] = OrderedDict()
+        self._record: RunRecord | None = None
+        self.snapshots_taken = 1
+        self.steps = 0
+
+    # ---- the baseline ------------------------------------------------------------------
+    @property
+    def n_ticks(self) -> int:
+        """Number of ticks of the schedule."""
+        return len(self.schedule)
+
+    @property
+    def last_tick(self) -> int:
+        """The last tick the baseline can reach (the tick before a crash, else the last)."""
+        return (self.error_tick - 1) if self.error_tick is not None else self.n_ticks - 1
+
+    def advance(self, until: int | None = None) -> None:
+        """Step the baseline until the state before tick ``until`` (default: to the end)."""
+        until = self.n_ticks if until is None else min(until, self.n_ticks)
+        while self.tick < until and self.error is None:
+            t = self.tick
+            if t % self.every == 0 and t not in self.checkpoints:
+                self.checkpoints[t] = self.snap.dump(self.mech)
+                self.snapshots_taken += 1
+            try:
+                outs = checked_step(self.mech, t, self.schedule[t])
+            except InvariantError as e:
+                self.error, self.error_tick = e, t
+                break
+            self.steps += 1
+            for o in outs:
+                self.outcomes[o.agent] = o
+            self.public.append(self.mech.public() if self.record_public else {})
+            self.tick += 1
+
+    def record(self) -> RunRecord:
+        """Return the baseline's :class:`RunRecord` (stepping it to the end first)."""
+        if self._record is None:
+            self.advance()
+            summary = self.mech.summary() if self.error is None else {}
+            self._record = RunRecord(self.seed, self.schedule, self.outcomes, self.public, summary, self.mech)
+        return self._record
+
+    def state_snapshot(self, t: int) -> Any:
+        """Return a snapshot of the baseline's state before tick ``t`` (cached for reuse)."""
+        if t < 0 or t > self.n_ticks:
+            raise ConfigError("tick", t, f"a tick in [0, {self.n_ticks}]")
+        hit = self._exact.get(t)
+        if hit is not None:
+            self._exact.move_to_end(t)
+            return hit
+        if t > self.tick and self._record is None:
+            self.advance(t)  # a forward sweep: step the live baseline and copy it there
+        if t in self.checkpoints:
+            snap = self.checkpoints[t]
+        elif t == self.tick and self._record is None:
+            snap = self.snap.dump(self.mech)
+            self.snapshots_taken += 1
+        else:
+            if t > self.tick:
+                self.advance(t)
+            c = max(k for k in self.checkpoints if k <= t)
+            m = self.snap.load(self.checkpoints[c])
+            for k in range(c, t):
+                checked_step(m, k, self.schedule[k])
+                self.steps += 1
+            snap = self.snap.dump(m)
+            self.snapshots_taken += 1
+        self._exact[t] = snap
+        if len(self._exact) > 4:
+            self._exact.popitem(last=False)
+        return snap
+
+    def state_before(self, t: int) -> OnlineMechanism:
+        """Return a fresh mechanism object in the baseline's state before tick ``t``."""
+        return self.snap.load(self.state_snapshot(t))
+
+    # ---- replays -----------------------------------------------------------------------
+    def replay(self, deviations: Mapping[int, AgentType], ticks: Mapping[int, int], *, to_end: bool = False,
+               keep_states: bool = False, streams: Streams | None = None) -> Replay:
+        """Return the replay with ``deviations`` swapped into the baseline schedule.
+
+        ``ticks`` gives each deviator's tick. The replay starts from the baseline state before
+        the first deviator's tick and stops after the last deviator's tick (outcomes are
+        irrevocable, so theirs are final), or runs to the end with ``to_end`` (then
+        ``record`` is the full deviating run). ``keep_states`` keeps, per deviator tick, a copy
+        of the state just before that tick (to ask the mechanism about that state without
+        touching the replay). ``streams`` re-seeds the mechanism's coins from the start tick
+        on (redraws at arrival with the state fixed). An :class:`InvariantError` stops the
+        replay and is returned in ``error``; :class:`ConfigError` (a report the mechanism
+        refuses) propagates.
+        """
+        dev = {int(a): t for a, t in deviations.items()}
+        first = min(ticks[a] for a in dev)
+        last = max(ticks[a] for a in dev)
+        mech = self.state_before(first)
+        if streams is not None:
+            mech.streams = streams
+        stop = self.n_ticks - 1 if to_end else last
+        outcomes: dict[int, Outcome] = {}
+        public: list[dict[str, Any]] = []
+        states: dict[int, OnlineMechanism] = {}
+        dev_ticks = {ticks[a] for a in dev}
+        res = Replay(dict(dev), outcomes, first, stop, states=states)
+        for t in range(first, stop + 1):
+            reps = self.schedule[t]
+            if t in dev_ticks:
+                reps = [Report(r.agent, dev[r.agent]) if r.agent in dev else r for r in reps]
+                if keep_states:
+                    states[t] = self.snap.load(self.snap.dump(mech))
+            try:
+                outs = checked_step(mech, t, reps)
+            except InvariantError as e:
+                res.error, res.error_tick, res.stop_tick = e, t, t
+                break
+            for o in outs:
+                outcomes[o.agent] = o
+            if to_end:
+                public.append(mech.public() if self.record_public else {})
+        if to_end and res.error is None:
+            base = self.record()
+            full = {**base.outcomes, **outcomes}
+            sched = apply_deviations(self.schedule, dev)
+            res.record = RunRecord(self.seed, sched, full, base.public[:first] + public, mech.summary(), mech)
+        return res
+
+
+def replay_from_scratch(factory: Factory, schedule: Sequence[Sequence[Report]], seed: int,
+                        deviations: Mapping[int, AgentType] | None = None) -> tuple[RunRecord, InvariantError | None]:
+    """Return a fresh run of ``schedule`` with ``deviations`` swapped in, and the error that stopped it.
+
+    The reference path: a new mechanism from ``factory``, started with ``Streams(seed)``,
+    stepped through every tick. An :class:`InvariantError` stops the run (its outcomes so far
+    are returned) instead of propagating.
+    """
+    mech = factory()
+    mech.start(Streams(int(seed)))
+    sched = apply_deviations(schedule, deviations)
+    outcomes: dict[int, Outcome] = {}
+    public: list[dict[str, Any]] = []
+    err = None
+    for t, reports in enumerate(sched):
+        try:
+            outs = checked_step(mech, t, reports)
+        except InvariantError as e:
+            err = e
+            break
+        for o in outs:
+            outcomes[o.agent] = o
+        public.append(mech.public())
+    summary = mech.summary() if err is None else {}
+    return RunRecord(int(seed), sched, outcomes, public, summary, mech), err
+
+
+def is_frozen_instance(obj: Any) -> bool:
+    """Return True when ``obj`` is an instance of a frozen dataclass."""
+    return dataclasses.is_dataclass(obj) and not isinstance(obj, type) and _frozen_dataclass(type(obj))

@@ -1,0 +1,5 @@
+"""Make ``fuzz_helpers`` importable by the hardening tests."""
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
