@@ -53,7 +53,8 @@ FAMILIES = ("best_response", "strategies", "truncations", "swaps", "disguises", 
 #: Market kinds each fixed family applies to, and what it does (for the "does not apply" note).
 FAMILY_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "best_response": (("bundles", "objects", "procurement"), "searches each agent's report space"),
-    "strategies": (("bundles", "objects", "procurement"), "replays the misreports the run's agents made"),
+    "strategies": (("bundles", "objects", "procurement", "fair_division"), "replays the misreports the run's agents made"),
+    "random": (("bundles", "objects", "procurement"), "draws deviations at random (the random-sample design)"),
     "truncations": (("bundles",), "keeps the top k bundles of a bundle ranking"),
     "disguises": (("bundles",), "drops the least preferred bundle of a bundle ranking"),
     "swaps": (("bundles", "objects"), "swaps adjacent bundles or indifference classes"),
@@ -64,7 +65,8 @@ FAMILY_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
 #: What to use instead, per market kind, when a family does not apply.
 ALTERNATIVES = {"bundles": "truncations, swaps, disguises or best_response",
                 "objects": "swaps, same_period or best_response",
-                "procurement": "bid_changes or best_response"}
+                "procurement": "bid_changes or best_response",
+                "fair_division": "strategies (the fair-division misreport strategies: docs/fair_division.md)"}
 
 
 # ---- scenarios and overrides ------------------------------------------------------------------

@@ -107,10 +107,13 @@ def demo_report(scenario: str | pathlib.Path = DEMO_SCENARIO, seed: int | None =
     out += ["", "In plain words:"]
     out += [textwrap.fill(v, 78, initial_indent="  * ", subsequent_indent="    ") for v in plain_verdicts(rep)]
     out += ["", "Reading the verdicts: a profitable deviation 'within one object' is allowed by GSP1 (Definition 6",
-            "(ii): 'condition ii' counts them); 'supports exact' means the outcome distributions were computed",
-            "exactly from the finite budget supports; 'not applicable' means the run is outside the assumptions",
-            "the paper proves the claim under (for DACEEI, Assumption 2's capacity), whatever the run-level check",
-            "above found; eps_b/eps_n/eps_f/eps_s and the other symbols are in the README's glossary.",
+            "(ii): 'condition ii' counts them); 'supports declared, verified' means OCAM's own statement of",
+            "each outcome's distribution was used only after the auditor checked it against every realised",
+            "outcome (and by re-drawing the budgets); 'outside the theorem's assumptions' means the paper proves",
+            "nothing for this run (for DACEEI, Assumption 2's capacity), whatever the check found; 'deterministic",
+            "probe set' means the deviations tried are a fixed list, so counts are given, not rates; the last",
+            "'verified' line says what the auditor checked of the mechanism's own answers. eps_b/eps_n/eps_f/eps_s",
+            "and the other symbols are in the README's glossary.",
             f"Full table:   python -m abm audit {_shown(scenario)} --save DIR",
             "A claim that fails saves counterexamples there; python -m abm replay FILE re-runs one.", RULE]
     return "\n".join(out)

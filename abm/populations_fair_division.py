@@ -54,6 +54,9 @@ def _fd_random(market: Section, pop: Section, streams: Streams, base: pathlib.Pa
     rng = streams.get("types")
     if cls == "two_value":
         types = pop.get("types", list, [1])
+        for k, t in enumerate(types):
+            require(isinstance(t, int) and not isinstance(t, bool) and t in (0, 1, 2, 3), f"population.types[{k}]", t,
+                    "an agent type 0, 1, 2 or 3 (Section 2)")
         p_high = pop.get("p_high", float, 0.4, check=lambda v: 0 <= v <= 1, expected="a probability in [0, 1]")
         vals: list[Valuation] = list(random_two_value(n, m, rng, types=types, alpha=alpha, p_high=p_high))
     else:

@@ -30,6 +30,9 @@ MAX_GOODS = 10_000
 MAX_AGENTS = 1_000_000
 #: Largest scenario or sweep file read (bytes).
 MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Largest magnitude of a number in ``[market]`` and ``[population]`` (no quantity of the papers
+#: needs more; beyond it numpy casts and sums lose meaning silently).
+MAX_MAGNITUDE = 1e15
 #: Integers must fit a signed 64-bit column (seeds and counts are stored in SQLite).
 INT_LIMIT = 2**63
 
@@ -207,14 +210,20 @@ def check_raw(raw: Mapping[str, Any]) -> None:
       (the TOML specification's integers; larger ones cannot come from a valid file);
     - no list mixing ``true``/``false`` with numbers (``types = [1, true]`` would read ``true``
       as 1: a misreading, not a value);
-    - the sizing keys of :data:`SIZE_KEYS` in ``[market]`` and ``[population]`` are integers
-      within their limits, so no source can be asked to build 10^15 agents or goods.
+    - in ``[market]`` and ``[population]`` numbers are finite and at most :data:`MAX_MAGNITUDE`
+      in magnitude, and the sizing keys of
+      :data:`SIZE_KEYS` are integers within their limits, so no source can be asked to build
+      10^15 agents or goods.
 
     Raises :class:`ConfigError` naming the dotted field.
     """
     def walk(x: Any, path: str, sizing: bool) -> None:
         if isinstance(x, float) and math.isnan(x):
             raise ConfigError(path, x, "a number (NaN is not a value)")
+        if isinstance(x, float) and sizing and math.isinf(x):
+            raise ConfigError(path, x, "a finite number (market and population data are finite)")
+        if isinstance(x, (int, float)) and not isinstance(x, bool) and sizing and abs(x) > MAX_MAGNITUDE:
+            raise ConfigError(path, x, f"a number of magnitude at most {MAX_MAGNITUDE:g}")
         if isinstance(x, int) and not isinstance(x, bool) and not -INT_LIMIT <= x < INT_LIMIT:
             raise ConfigError(path, x, "an integer that fits 64 bits (TOML integers are 64-bit)")
         if isinstance(x, Mapping):

@@ -10,8 +10,9 @@ provides that, for every mechanism, through the online protocol only (``start``,
 - :class:`Snapshotter` copies a mechanism's state with :mod:`pickle` (C speed; the snapshots
   never leave the process and are never read from a file). Objects that are immutable by
   construction (frozen dataclasses such as types, reports, outcomes, goods; the run's
-  :class:`~mechanisms.rng.Streams`; the public :class:`~mechanisms.protocol.Market`; classes a
-  mechanism lists in ``snapshot_shared``) are shared between snapshots rather than copied.
+  :class:`~mechanisms.rng.Streams`; the public :class:`~mechanisms.protocol.Market`; frozensets;
+  numpy arrays that own their data and are read-only; classes a mechanism lists in
+  ``snapshot_shared``) are shared between snapshots rather than copied.
   A mechanism whose state cannot be pickled is copied with :func:`copy.deepcopy` instead.
 - :class:`CheckpointedRun` steps the truthful schedule forward as far as needed, keeps a bounded
   number of checkpoints (state before a tick), and answers :meth:`CheckpointedRun.replay`.
@@ -31,6 +32,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from .engine import RunRecord, apply_deviations
 from .errors import ConfigError, InvariantError
@@ -65,7 +68,7 @@ class Snapshotter:
     def __init__(self, shared_types: tuple[type, ...] = ()):
         self._shared: list[Any] = []
         self._index: dict[int, int] = {}
-        self._shared_types = (Streams, Market) + tuple(shared_types)
+        self._shared_types = (Streams, Market, frozenset) + tuple(shared_types)
         self._kind_cache: dict[type, bool] = {}
         self.uses_pickle = True
 
@@ -90,7 +93,7 @@ class Snapshotter:
                 t = type(obj)
                 if t in _ATOMIC or t is tuple or t is list or t is dict:
                     return None
-                if is_shared(t):
+                if is_shared(t) or (t is np.ndarray and not obj.flags.writeable and obj.base is None):
                     k = index.get(id(obj))
                     if k is None or shared[k] is not obj:
                         k = index[id(obj)] = len(shared)

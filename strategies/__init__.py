@@ -5,7 +5,7 @@ Use :func:`parse_strategy` with a short spec (``"truthful"``, ``"truncate:k=2"``
 :data:`COALITION_STRATEGIES`; social graphs with :data:`COALITION_GRAPHS` and
 :func:`draw_coalitions`; best-response search with :func:`best_response`.
 """
-from . import cost, misreport, price_aware  # noqa: F401  (register the unilateral strategies)
+from . import cost, fair_division, misreport, price_aware  # noqa: F401  (register the unilateral strategies)
 from .base import STRATEGIES, PublicInfo, Strategy, Truthful, parse_strategy, register_strategy
 from .coalition_graphs import COALITION_GRAPHS, build_graph, draw_coalitions, make_graph
 from .coalitions import (COALITION_STRATEGIES, Coalition, CoalitionGain, CoalitionStrategy, coalition_gain,

@@ -7,7 +7,7 @@ that every registered name appears there.
 """
 from __future__ import annotations
 
-from . import cost, misreport, price_aware  # noqa: F401  (register everything)
+from . import cost, fair_division, misreport, price_aware  # noqa: F401  (register everything)
 from .base import STRATEGIES
 from .coalitions import COALITION_STRATEGIES
 

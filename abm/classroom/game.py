@@ -250,7 +250,7 @@ class ClassGame:
             lines.append("")
             lines += [f"{r + 1}. {goods.format_bundle(b)}" for r, b in enumerate(t.bundles[:CARD_BUNDLES])]
             if len(t.bundles) > CARD_BUNDLES:
-                lines.append(f"... ({len(t.bundles)} bundles in all; getting nothing is worst)")
+                lines += ["", f"... ({len(t.bundles)} bundles in all; getting nothing is worst)"]
         else:
             lines.append("**" + describe_type(t, self.market) + "**")
         lines += ["", "Open the class page, type the join code and your seat number, and report whatever "

@@ -22,6 +22,13 @@ GLOSSARY = {
 }
 
 
+def display_name(key: str) -> str:
+    """Return the name the auditor's verdicts use for claim ``key`` (one naming everywhere)."""
+    from abm.audit.audit import display_name as _name
+
+    return _name(key)
+
+
 def plain_verdicts(report: Any) -> list[str]:
     """Return one plain-language sentence per claim of ``report`` (an AuditReport).
 
@@ -35,7 +42,7 @@ def plain_verdicts(report: Any) -> list[str]:
     dev = t[t["deviations"].notna() & (t["strategy"] != "(every run)")] if "deviations" in t else t.iloc[0:0]
     for key in dict.fromkeys(t["claim"]):
         rows = dev[dev["claim"] == key]
-        name = key.upper() if key in ("gsp1", "ef1", "daceei", "sp", "sp1", "ir") else key.replace("_", " ")
+        name = display_name(key)
         if len(rows):
             tried, gained = int(rows["deviations"].sum()), int(rows["profitable"].sum())
             checked, bad = int(rows["checked"].sum()), int(rows["violations"].sum())

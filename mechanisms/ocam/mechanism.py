@@ -65,6 +65,10 @@ def solve_eceei(types, capacity, eps, **kw):  # noqa: F811 (memoising wrapper of
     return cert
 
 
+#: Length of one chunk of OCAM's arrival log (frozen and shared by snapshots once full).
+LOG_CHUNK = 512
+
+
 def eps_s_of(eps_n: float, eps_f: float) -> float:
     """Return the sample share eps_s = eps_n * eps_f / 4 (Section 4.2)."""
     return eps_n * eps_f / 4.0
@@ -145,6 +149,10 @@ class _FixedDict(dict):
     """A dict OCAM never changes after building it (f and its labels): snapshots share it."""
 
 
+class _FixedList(list):
+    """A list OCAM never changes after building it (the sample's types): snapshots share it."""
+
+
 @dataclass(frozen=True)
 class _Published:
     """What OCAM has made public and no longer changes (replaced whole when the sample closes)."""
@@ -171,7 +179,7 @@ class OCAM(OnlineMechanism):
         incremental=True,
     )
     #: Immutable once built: shared, not copied, by state snapshots (mechanisms.checkpoint).
-    snapshot_shared = (RandomBudget, ECEEICertificate, _FixedDict)
+    snapshot_shared = (RandomBudget, ECEEICertificate, _FixedDict, _FixedList)
 
     # ---- configuration ------------------------------------------------------------------
     def validate(self) -> None:
@@ -206,14 +214,13 @@ class OCAM(OnlineMechanism):
         self._blocked_at: dict[int, int] = {}
         self._best_cache: dict[tuple[BundleRanking, int], tuple[int, float, np.ndarray]] = {}
         # The run's log in arrival order, as arrays (compact state: checkpoints copy it often).
+        # Full chunks are frozen (read-only arrays), so snapshots share them and copy only the
+        # chunk being filled; arrivals are a bitmask, the sample's agents a small set.
         self._n_log = 0
-        cap = max(self.n, 1)
-        self._log_agent = np.zeros(cap, dtype=np.int64)
-        self._log_bundle = np.zeros(cap, dtype=np.int64 if self.market.goods.m <= 62 else object)
-        self._log_budget = np.zeros(cap, dtype=np.float64)
-        # agent id -> position in the log (-1: not arrived); ids beyond the array use a dict
-        self._pos = np.full(cap, -1, dtype=np.int64)
-        self._pos_far: dict[int, int] = {}
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._new_chunk()
+        self._arrived = 0
+        self._sample_agents: set[int] | frozenset[int] = set()
         self._hard_affected = 0
         self._online = 0
         self._public_static = _Published({"phase": "sample", "prices": None, "budgets": None,
@@ -225,17 +232,17 @@ class OCAM(OnlineMechanism):
         state["_best_cache"] = {}
         return state
 
-    def _position(self, agent: int) -> int:
-        """Return the agent's position in the arrival order (-1 when it has not arrived)."""
-        if 0 <= agent < self._pos.size:
-            return int(self._pos[agent])
-        return self._pos_far.get(agent, -1)
+    def _new_chunk(self) -> None:
+        bundles = np.zeros(LOG_CHUNK, dtype=np.int64 if self.market.goods.m <= 62 else object)
+        self._chunk = (np.zeros(LOG_CHUNK, dtype=np.int64), bundles, np.zeros(LOG_CHUNK))
+
+    def _has_arrived(self, agent: int) -> bool:
+        return agent >= 0 and (self._arrived >> agent) & 1 == 1
 
     def _phase_of(self, agent: int) -> str | None:
-        k = self._position(agent)
-        if k < 0:
+        if not self._has_arrived(agent):
             return None
-        return "sample" if k < len(self._sample_types) or self.certificate is None else "online"
+        return "sample" if agent in self._sample_agents else "online"
 
     # ---- the two phases -----------------------------------------------------------------
     def _check_report(self, r: Report) -> BundleRanking:
@@ -243,7 +250,7 @@ class OCAM(OnlineMechanism):
         if not isinstance(d, BundleRanking) or d.m != self.market.goods.m:
             raise ConfigError(f"report[{r.agent}]", type(d).__name__,
                               f"a BundleRanking over {self.market.goods.m} goods")
-        if self._position(r.agent) >= 0:
+        if r.agent < 0 or self._has_arrived(r.agent):
             raise ConfigError(f"report[{r.agent}]", r.agent, "an agent that has not arrived before")
         return d
 
@@ -268,6 +275,8 @@ class OCAM(OnlineMechanism):
         self._log(agent, b, budget)
         if len(self._sample_types) == self.sample_size:
             self._close_sample()
+            self._sample_types = _FixedList(self._sample_types)
+            self._sample_agents = frozenset(self._sample_agents)
         return BundleOutcome(agent, tick, b, budget, None, "sample")
 
     def _close_sample(self) -> None:
@@ -358,24 +367,18 @@ class OCAM(OnlineMechanism):
         return float(self._prices @ bundle_vector(b, self._cap.size))
 
     def _log(self, agent: int, b: int, budget: float) -> None:
-        k = self._n_log
-        if k == self._log_agent.size:  # more arrivals than n: grow the log
-            self._log_agent = np.concatenate([self._log_agent, np.zeros(k, dtype=np.int64)])
-            self._log_bundle = np.concatenate([self._log_bundle, np.zeros(k, dtype=self._log_bundle.dtype)])
-            self._log_budget = np.concatenate([self._log_budget, np.zeros(k)])
-        self._log_agent[k] = agent
-        self._log_bundle[k] = b
-        self._log_budget[k] = budget
-        self._n_log = k + 1
-        if 0 <= agent < self._pos.size:
-            self._pos[agent] = k
-        elif 0 <= agent < 4 * self._pos.size + 1024:
-            grown = np.full(max(agent + 1, 2 * self._pos.size), -1, dtype=np.int64)
-            grown[: self._pos.size] = self._pos
-            self._pos = grown
-            self._pos[agent] = k
-        else:
-            self._pos_far[agent] = k
+        k = self._n_log % LOG_CHUNK
+        a, x, y = self._chunk
+        a[k], x[k], y[k] = agent, b, budget
+        self._n_log += 1
+        self._arrived |= 1 << agent
+        if self.certificate is None:
+            self._sample_agents.add(agent)
+        if k == LOG_CHUNK - 1:
+            for arr in self._chunk:
+                arr.flags.writeable = False
+            self._chunks.append(self._chunk)
+            self._new_chunk()
 
     def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
         """Return each arrival's bundle: SD in the sample, top affordable bundle afterwards."""
@@ -474,9 +477,11 @@ class OCAM(OnlineMechanism):
     def allocation(self) -> dict[str, np.ndarray]:
         """Return the run so far in arrival order: ``agents``, ``bundles`` (masks), ``budgets``, ``phase``."""
         k = self._n_log
-        return {"agents": self._log_agent[:k].copy(),
-                "bundles": self._log_bundle[:k].copy(),
-                "budgets": self._log_budget[:k].copy(),
+        rest = k % LOG_CHUNK
+        parts = self._chunks + [tuple(arr[:rest] for arr in self._chunk)]
+        return {"agents": np.concatenate([c[0] for c in parts]),
+                "bundles": np.concatenate([c[1] for c in parts]),
+                "budgets": np.concatenate([c[2] for c in parts]),
                 "sample": np.arange(k) < len(self._sample_types)}
 
     def summary(self) -> dict[str, Any]:

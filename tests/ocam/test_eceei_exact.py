@@ -186,7 +186,8 @@ def test_bad_bundle_specs_name_the_field(spec, match):
 
 
 def test_bad_named_bundle_specs_in_a_scenario_name_the_field(tmp_path):
-    from abm.scenario import load_scenario
+    from abm.scenario import build_population, load_scenario
+    from mechanisms.rng import Streams
 
     base = ('name = "x"\nseed = 1\n[market]\nkind = "bundles"\ngoods = ["a", "b", "c"]\ncapacities = [1, 1, 1]\n'
             'max_bundle_size = 2\n[population]\nsource = "explicit"\n[[population.types]]\ncount = 1\n')
@@ -196,8 +197,7 @@ def test_bad_named_bundle_specs_in_a_scenario_name_the_field(tmp_path):
         f.write_text(base + f"ranking = [{', '.join(ranking)}]\n"
                      '[arrivals]\nprocess = "permutation"\n[mechanism]\nname = "sd"\n')
         with pytest.raises(ConfigError, match=match):
-            sc = load_scenario(f)
-            sc.build(1) if hasattr(sc, "build") else None
+            build_population(load_scenario(f), Streams(1))
 
 
 def test_bundle_from_items_rejects_non_integers():
