@@ -167,7 +167,8 @@ class CheckpointedRun:
     def __init__(self, factory: Factory, schedule: Sequence[Sequence[Report]], seed: int, *,
                  checkpoints: int = DEFAULT_CHECKPOINTS, record_public: bool = True):
         self.factory = factory
-        self.schedule = [list(t) for t in schedule]
+        self.schedule = schedule if isinstance(schedule, list) and all(isinstance(t, list) for t in schedule) \
+            else [list(t) for t in schedule]  # read only: never mutated, so a caller's lists are shared
         self.seed = int(seed)
         self.record_public = record_public
         n_ticks = len(self.schedule)

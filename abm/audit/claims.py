@@ -172,7 +172,7 @@ def sampled_supports(replayer: Replayer, reports: Mapping[int, AgentType], agent
         s = _draw_seed(replayer.seed, d)
         cr = runs.get(s)
         if cr is None:
-            cr = runs[s] = CheckpointedRun(replayer.factory, replayer.schedule, s, checkpoints=32,
+            cr = runs[s] = CheckpointedRun(replayer.factory, replayer.schedule, s, checkpoints=256,
                                            record_public=False)
         truthful = all(reports[a] == replayer._declared.get(a) for a in agents)
         if truthful:
@@ -239,10 +239,12 @@ def supports(case: DeviationCase) -> tuple[dict[int, frozenset[int]], dict[int, 
     key = ("truth-support", agents, k)
     truth_reports = {a: case.true_types[a] for a in agents}
     cache = rp.__dict__.setdefault("_support_cache", {})
+    # the deviating draws first: they replay from each seed's state before the tick, which the
+    # truthful draws (stepping each seed's baseline past the tick) would otherwise move beyond
+    d_s = sampled_supports(rp, dev.reports, agents, k)
     if key not in cache:
         cache[key] = sampled_supports(rp, truth_reports, agents, k)
     t_s = cache[key]
-    d_s = sampled_supports(rp, dev.reports, agents, k)
     return t_s, d_s, f"sampled K={k}"
 
 

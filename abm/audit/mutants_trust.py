@@ -228,5 +228,5 @@ class UnderpayMechanism2(Mechanism2):
             if self._paid > self.B * (1 + 1e-9):
                 raise InvariantError(f"{self.spec.name}: payments {self._paid} exceed the budget {self.B}",
                                      "budget_feasible")
-        self._records[agent] = (tick, q, bid, hired)
+        self._remember(agent, tick, q, bid, hired)
         return HireOutcome(agent, tick, hired, pay, q.threshold, bid)

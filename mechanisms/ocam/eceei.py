@@ -45,15 +45,16 @@ DEMAND_GAP = 1e-10
 #: Price given to goods of zero capacity: above every budget (<= 1), so nobody demands them.
 UNAFFORDABLE = 2.0
 
-#: The exact fallback's schedule (:func:`_regions`): first the band continuation (``"path"``,
-#: at most half the exact time); then up to EXACT_CENTERS distinct price points of the search
+#: The exact fallback's schedule (:func:`_regions`): a quick look (1.5 s each) within
+#: EXACT_RADIUS of the search's two best points; the band continuation (``"path"``, at most
+#: PATH_SECONDS or half the exact time); then the other distinct price points of the search
 #: (lowest clearing error first), each searched within EXACT_RADIUS for at most
 #: EXACT_CENTER_SECONDS; then radius 0.1 around the best point (share 0.4 of what is left);
 #: then the whole box [0, 1]^m (radius None, the rest of the time: complete).
 EXACT_CENTERS, EXACT_RADIUS, EXACT_CENTER_SECONDS = 6, 0.02, 2.0
 
-#: Band the continuation of the exact fallback starts from (exact_path).
-PATH_START = 0.3
+#: Band the continuation of the exact fallback starts from (exact_path), and its time cap.
+PATH_START, PATH_SECONDS = 0.3, 6.0
 
 
 def _regions(best_p: np.ndarray, candidates: list) -> list[tuple[str, np.ndarray, float | None, float, float]]:
@@ -64,8 +65,9 @@ def _regions(best_p: np.ndarray, candidates: list) -> list[tuple[str, np.ndarray
             break
         if all(np.abs(p - c).max() > EXACT_RADIUS for c in centers):
             centers.append(p)
-    out = [("path", best_p, None, 0.5, math.inf)]
-    out += [("milp", c, EXACT_RADIUS, 1.0, EXACT_CENTER_SECONDS) for c in centers]
+    out = [("milp", c, EXACT_RADIUS, 1.0, 1.5) for c in centers[:2]]  # a quick look near the search
+    out += [("path", best_p, None, 0.5, PATH_SECONDS)]
+    out += [("milp", c, EXACT_RADIUS, 1.0, EXACT_CENTER_SECONDS) for c in centers[2:]]
     return out + [("milp", best_p, 0.1, 0.4, math.inf), ("milp", best_p, None, 1.0, math.inf)]
 
 

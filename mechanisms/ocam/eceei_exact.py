@@ -336,15 +336,16 @@ def _lp_two_sided(c: np.ndarray, con: LinearConstraint, lb: np.ndarray, ub: np.n
 
 def exact_path(table: TypeTable, cap: np.ndarray, eps: float, start: np.ndarray, start_eps: float,
                time_limit: float, ratio: float = 0.5, radii: tuple[float, ...] = (0.05, 0.15),
-               max_refine: int = 3) -> ExactResult | None:
+               max_refine: int = 3, stage_seconds: float = 2.0) -> ExactResult | None:
     """Return an exact eps-ECEEI by continuation in the budget band, or None.
 
     Path following (a reading of Theorem 1's limit argument): from an exact ECEEI ``start`` at
     the wider band ``start_eps`` (where the price search converges easily), shrink the band by
     ``ratio`` stage by stage down to ``eps``; each stage is an exact MILP restricted to a trust
     region of radius ``radii[0]`` (then ``radii[1]``) around the previous stage's prices, which
-    keeps it small. A stage that fails is retried with the band step halved (``max_refine``
-    times). Returns None when a stage fails or ``time_limit`` expires.
+    keeps it small; each attempt gets at most ``stage_seconds``. A stage that fails is retried
+    with the band step halved (``max_refine`` times). Returns None when a stage fails or
+    ``time_limit`` expires.
     """
     t0 = time.perf_counter()
     center, band = start, start_eps
@@ -357,7 +358,7 @@ def exact_path(table: TypeTable, cap: np.ndarray, eps: float, start: np.ndarray,
             left = time_limit - (time.perf_counter() - t0)
             if left <= 0:
                 return None
-            ex = exact_milp(table, cap, nxt, time_limit=left, center=center, radius=radius)
+            ex = exact_milp(table, cap, nxt, time_limit=min(left, stage_seconds), center=center, radius=radius)
             if ex.lp is not None and ex.lp.error <= 1e-9:
                 found = ex
                 break

@@ -68,6 +68,14 @@ CLAIMS = (
 )
 
 
+#: Arrival records per frozen chunk (see ProcurementMechanism._remember).
+RECORD_CHUNK = 256
+
+
+class _RecordChunk(tuple):
+    """A full chunk of arrival records: never changed again, so state snapshots share it."""
+
+
 class ProcurementMechanism(OnlineMechanism):
     """Base class: an online budget-feasible mechanism over sellers 0..n-1 (Section 2).
 
@@ -77,6 +85,8 @@ class ProcurementMechanism(OnlineMechanism):
 
     uses_prediction: ClassVar[bool] = False
     n_solutions: ClassVar[int] = 1
+    #: Immutable once built: shared, not copied, by state snapshots (mechanisms.checkpoint).
+    snapshot_shared: ClassVar[tuple[type, ...]] = (_RecordChunk, Valuation)  # v is public market data
 
     def validate(self) -> None:
         ex = self.market.extra
@@ -99,7 +109,11 @@ class ProcurementMechanism(OnlineMechanism):
         super().start(streams)
         self.branch: dict[str, Any] = {}
         self._stage = self.plan(streams)
-        self._records: dict[int, tuple[int, Quote, float, bool]] = {}
+        # seller -> (tick, quote, bid, hired), kept as an append-only log of frozen chunks (a state
+        # snapshot shares the full chunks and copies only the open one) and a position index
+        self._rec_chunks: list[_RecordChunk] = []
+        self._rec_open: list[tuple[int, int, Quote, float, bool]] = []
+        self._rec_pos: dict[int, int] = {}
         self._paid = 0.0
         self._hired: list[int] = []
 
@@ -125,7 +139,7 @@ class ProcurementMechanism(OnlineMechanism):
             # plain tests first: this is the hot path (one call per arrival)
             if not (isinstance(a, (int, np.integer)) and 0 <= a < self.n):
                 raise ConfigError("report.agent", a, f"a seller id in [0, {self.n})")
-            if a in self._records:
+            if a in self._rec_pos:
                 raise ConfigError("report.agent", a, "a seller who has not arrived yet (each arrives once)")
             outs.append(self.arrive(tick, int(a), self._bid(r)))
         return outs
@@ -148,8 +162,30 @@ class ProcurementMechanism(OnlineMechanism):
             if self._paid > self.B * (1 + BUDGET_TOL):
                 raise InvariantError(f"{self.spec.name}: payments {self._paid} exceed the budget {self.B}",
                                      "budget_feasible")
-        self._records[agent] = (tick, q, bid, hired)
+        self._remember(agent, tick, q, bid, hired)
         return HireOutcome(agent, tick, hired, pay, q.threshold, bid)
+
+    def _remember(self, agent: int, tick: int, q: Quote, bid: float, hired: bool) -> None:
+        """Record a seller's arrival (tick, quote, bid, decision)."""
+        self._rec_pos[agent] = len(self._rec_chunks) * RECORD_CHUNK + len(self._rec_open)
+        self._rec_open.append((agent, tick, q, bid, hired))
+        if len(self._rec_open) == RECORD_CHUNK:
+            self._rec_chunks.append(_RecordChunk(self._rec_open))
+            self._rec_open = []
+
+    def _record(self, agent: int) -> tuple[int, Quote, float, bool] | None:
+        """Return (tick, quote, bid, hired) of a seller who arrived, else None."""
+        k = self._rec_pos.get(agent)
+        if k is None:
+            return None
+        c, r = divmod(k, RECORD_CHUNK)
+        rec = self._rec_chunks[c][r] if c < len(self._rec_chunks) else self._rec_open[r]
+        return rec[1:]
+
+    def _all_records(self):
+        for c in self._rec_chunks:
+            yield from c
+        yield from self._rec_open
 
     def unilateral_outcome(self, report: Report, tick: int) -> Outcome:
         """Return the outcome of ``report.agent`` had she declared ``report`` (others unchanged).
@@ -158,8 +194,9 @@ class ProcurementMechanism(OnlineMechanism):
         read and depends only on earlier arrivals, so it is the same under any bid.
         """
         a = report.agent
-        require(a in self._records, "report.agent", a, "a seller who arrived in this run")
-        t0, q, _, _ = self._records[a]
+        rec = self._record(a)
+        require(rec is not None, "report.agent", a, "a seller who arrived in this run")
+        t0, q, _, _ = rec
         bid = self._bid(report)
         hired = q.hires(bid)
         return HireOutcome(a, t0, hired, float(q.threshold) if hired else 0.0, q.threshold, bid)
@@ -179,10 +216,10 @@ class ProcurementMechanism(OnlineMechanism):
 
     def quotes(self) -> dict[int, Quote]:
         """Return each arrived seller's quote (threshold, B' at arrival, feasibility)."""
-        return {a: rec[1] for a, rec in self._records.items()}
+        return {rec[0]: rec[2] for rec in self._all_records()}
 
     def public(self) -> dict[str, Any]:
-        return {"arrived": len(self._records), "hired": len(self._hired), "paid": self._paid}
+        return {"arrived": len(self._rec_pos), "hired": len(self._hired), "paid": self._paid}
 
     def summary(self) -> dict[str, Any]:
         return {**self.branch, **self._stage.info(), "hired": self.hired(), "paid": self._paid,

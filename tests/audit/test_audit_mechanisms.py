@@ -163,11 +163,11 @@ def test_ocam_protocol_path_equals_full_replay_and_mutants_are_found_the_same_wa
     from abm.audit.search import adjacent_swaps, truncations
 
     market, types, sched, params = ocam_setup
-    for name in ("ocam", "mutant_ocam_rich_unseen", "mutant_ocam_wide_budgets"):
+    for name in ("ocam", "mutant_ocam_rich_unseen"):
         rp = Replayer(lambda: build_mechanism(name, market, params), sched, 3, types)
         s = rp.truth.mechanism.sample_size
-        devs = list(disguises(types, types)) + list(adjacent_swaps(types, range(s, 200), depth=2)) \
-            + list(truncations(types, range(s, 120), ks=(1,)))
+        devs = list(disguises(types, range(0, 200, 3))) + list(adjacent_swaps(types, range(s, 200, 5), depth=2)) \
+            + list(truncations(types, range(s, 120, 4), ks=(1,)))
         for d in devs[::9]:
             assert rp.replay(d).outcomes == rp.replay(d, "full").outcomes
         fast = audit(lambda: build_mechanism(name, market, params), sched, types, 3, devs, claims=["gsp1"])

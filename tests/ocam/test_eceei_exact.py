@@ -239,3 +239,18 @@ def test_courses300_scenario_runs_and_audits_through_the_cli(tmp_path):
                          text=True, timeout=300, env=env)
     assert aud.returncode == 0, aud.stderr[-2000:]
     assert "gsp1" in aud.stdout and "sample ECEEI" in aud.stdout
+
+
+def test_preflib_population_source_scales_capacity_when_resampling(tmp_path):
+    from abm.scenario import build_population, load_scenario
+    from mechanisms.rng import Streams
+
+    f = tmp_path / "pf.toml"
+    body = ('name = "pf"\nseed = 1\n[market]\nkind = "bundles"\n[population]\nsource = "preflib"\n'
+            'file = "preflib:agh-2004.soc"\nk = 3\nn = 306\n{extra}[arrivals]\nprocess = "permutation"\n'
+            '[mechanism]\nname = "sd"\n')
+    f.write_text(body.format(extra=""))
+    pop = build_population(load_scenario(f), Streams(1))
+    assert pop.market.goods.capacities == (120,) * 7 and len(pop.types) == 306
+    f.write_text(body.format(extra="capacity_ratio = 0.1\n"))
+    assert build_population(load_scenario(f), Streams(1)).market.goods.capacities == (31,) * 7
