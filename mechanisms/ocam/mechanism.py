@@ -217,7 +217,7 @@ class OCAM(OnlineMechanism):
         # Full chunks are frozen (read-only arrays), so snapshots share them and copy only the
         # chunk being filled; arrivals are a bitmask, the sample's agents a small set.
         self._n_log = 0
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._chunks: _FixedList = _FixedList()  # replaced, never changed: snapshots share it whole
         self._new_chunk()
         self._arrived = 0
         self._sample_agents: set[int] | frozenset[int] = set()
@@ -377,7 +377,7 @@ class OCAM(OnlineMechanism):
         if k == LOG_CHUNK - 1:
             for arr in self._chunk:
                 arr.flags.writeable = False
-            self._chunks.append(self._chunk)
+            self._chunks = _FixedList([*self._chunks, self._chunk])
             self._new_chunk()
 
     def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
@@ -478,7 +478,7 @@ class OCAM(OnlineMechanism):
         """Return the run so far in arrival order: ``agents``, ``bundles`` (masks), ``budgets``, ``phase``."""
         k = self._n_log
         rest = k % LOG_CHUNK
-        parts = self._chunks + [tuple(arr[:rest] for arr in self._chunk)]
+        parts = [*self._chunks, tuple(arr[:rest] for arr in self._chunk)]
         return {"agents": np.concatenate([c[0] for c in parts]),
                 "bundles": np.concatenate([c[1] for c in parts]),
                 "budgets": np.concatenate([c[2] for c in parts]),

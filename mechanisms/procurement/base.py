@@ -76,6 +76,10 @@ class _RecordChunk(tuple):
     """A full chunk of arrival records: never changed again, so state snapshots share it."""
 
 
+class _RecordChunks(tuple):
+    """The full chunks so far (replaced by a longer one, never changed): shared by snapshots."""
+
+
 class ProcurementMechanism(OnlineMechanism):
     """Base class: an online budget-feasible mechanism over sellers 0..n-1 (Section 2).
 
@@ -86,7 +90,7 @@ class ProcurementMechanism(OnlineMechanism):
     uses_prediction: ClassVar[bool] = False
     n_solutions: ClassVar[int] = 1
     #: Immutable once built: shared, not copied, by state snapshots (mechanisms.checkpoint).
-    snapshot_shared: ClassVar[tuple[type, ...]] = (_RecordChunk, Valuation)  # v is public market data
+    snapshot_shared: ClassVar[tuple[type, ...]] = (_RecordChunk, _RecordChunks, Valuation)  # v is public market data
 
     def validate(self) -> None:
         ex = self.market.extra
@@ -111,7 +115,7 @@ class ProcurementMechanism(OnlineMechanism):
         self._stage = self.plan(streams)
         # seller -> (tick, quote, bid, hired), kept as an append-only log of frozen chunks (a state
         # snapshot shares the full chunks and copies only the open one) and a position index
-        self._rec_chunks: list[_RecordChunk] = []
+        self._rec_chunks: _RecordChunks = _RecordChunks()
         self._rec_open: list[tuple[int, int, Quote, float, bool]] = []
         self._rec_pos: dict[int, int] = {}
         self._paid = 0.0
@@ -170,7 +174,7 @@ class ProcurementMechanism(OnlineMechanism):
         self._rec_pos[agent] = len(self._rec_chunks) * RECORD_CHUNK + len(self._rec_open)
         self._rec_open.append((agent, tick, q, bid, hired))
         if len(self._rec_open) == RECORD_CHUNK:
-            self._rec_chunks.append(_RecordChunk(self._rec_open))
+            self._rec_chunks = _RecordChunks([*self._rec_chunks, _RecordChunk(self._rec_open)])
             self._rec_open = []
 
     def _record(self, agent: int) -> tuple[int, Quote, float, bool] | None:
