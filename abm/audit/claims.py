@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from mechanisms.engine import RunRecord, run_schedule
+from mechanisms.engine import RunRecord
 from mechanisms.errors import ConfigError
 from mechanisms.preferences import AgentType, BundleRanking, Cost
 from mechanisms.protocol import Claim

@@ -40,6 +40,13 @@ from .sweep import AUDIT_DEFAULTS, Task, canonical_json
 EMPTY_OUTCOMES = ("{}", "o", "not hired")
 
 
+def _ours(w: warnings.WarningMessage) -> bool:
+    """Return True for a warning about the run (not a library's deprecation or import-time notice)."""
+    if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning, ImportWarning, FutureWarning)):
+        return False
+    return "site-packages" not in str(w.filename) and "<frozen" not in str(w.filename)
+
+
 def run_cell(task: Task) -> dict[str, Any]:
     """Run ``task`` and return its result (never raises).
 
@@ -62,6 +69,9 @@ def run_cell(task: Task) -> dict[str, Any]:
                 metrics, agents, cx = audit_metrics(sc, task.seed, task.audit or {})
             else:
                 metrics, agents, cx = run_metrics(sc, task.seed)
+        # only the warnings our own code raises about this run: library deprecations and import-time
+        # warnings depend on what the process did before, not on the cell (serial and cluster must agree)
+        caught = [w for w in caught if _ours(w)]
         metrics["warnings"] = len(caught)
         if caught:
             metrics["warning_messages"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})[:5]

@@ -59,6 +59,8 @@ def solve_eceei(types, capacity, eps, **kw):  # noqa: F811 (memoising wrapper of
         _ECEEI_MEMO.move_to_end(key)
         return hit
     cert = _solve_uncached(types, capacity, eps, **kw)
+    if not cert.converged:
+        return cert  # not memoised: every run that prices on it warns again, in any process
     _ECEEI_MEMO[key] = cert
     if len(_ECEEI_MEMO) > _ECEEI_MEMO_SIZE:
         _ECEEI_MEMO.popitem(last=False)

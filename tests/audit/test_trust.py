@@ -91,7 +91,9 @@ def test_checkpoint_replays_equal_fresh_runs_for_every_zoo_family():
         market, types, sched, seed, devs = fam.build()
         name = {"ocam": "ocam", "bundles": "sd", "objects": "sem", "procurement": "bf_mech3"}[fam.name]
         params = {k: v for k, v in fam.params.items()}
-        f = (lambda name=name, params=params: build_mechanism(name, market, params))
+        def f(name=name, params=params, market=market):
+            return build_mechanism(name, market, params)
+
         rp = Replayer(f, sched, seed, types)
         for d in devs[:: max(1, len(devs) // 12)]:
             ref, err = replay_from_scratch(f, sched, seed, dict(d.reports))
