@@ -7,6 +7,7 @@ demo                the built-in demo (a small OCAM manipulation audit on the AG
 list                the registered mechanisms, strategies, population sources, arrival processes
 audit SCENARIO      audit the scenario's deviations and print the verdict table
 replay FILE         re-run a saved counterexample and explain it
+mutants             audit the mutant zoo and every faithful mechanism (the auditor's mutation score)
 search SCENARIO     best-response search: can anyone profit, and how? (replayable counterexamples)
 sweep / report / export   experiments at scale (see ``python -m abm sweep --help``)
 dashboard SCENARIO  the live dashboard and the class game in the browser (127.0.0.1 by default)
