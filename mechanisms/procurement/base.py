@@ -69,7 +69,7 @@ CLAIMS = (
 
 
 #: Arrival records per frozen chunk (see ProcurementMechanism._remember).
-RECORD_CHUNK = 256
+RECORD_CHUNK = 32
 
 
 class _RecordChunk(tuple):
@@ -117,7 +117,8 @@ class ProcurementMechanism(OnlineMechanism):
         # snapshot shares the full chunks and copies only the open one) and a position index
         self._rec_chunks: _RecordChunks = _RecordChunks()
         self._rec_open: list[tuple[int, int, Quote, float, bool]] = []
-        self._rec_pos: dict[int, int] = {}
+        self._rec_pos = np.full(self.n, -1, dtype=np.int32)  # seller -> position (-1: not arrived)
+        self._n_rec = 0
         self._paid = 0.0
         self._hired: list[int] = []
 
@@ -143,7 +144,7 @@ class ProcurementMechanism(OnlineMechanism):
             # plain tests first: this is the hot path (one call per arrival)
             if not (isinstance(a, (int, np.integer)) and 0 <= a < self.n):
                 raise ConfigError("report.agent", a, f"a seller id in [0, {self.n})")
-            if a in self._rec_pos:
+            if self._rec_pos[a] >= 0:
                 raise ConfigError("report.agent", a, "a seller who has not arrived yet (each arrives once)")
             outs.append(self.arrive(tick, int(a), self._bid(r)))
         return outs
@@ -171,7 +172,8 @@ class ProcurementMechanism(OnlineMechanism):
 
     def _remember(self, agent: int, tick: int, q: Quote, bid: float, hired: bool) -> None:
         """Record a seller's arrival (tick, quote, bid, decision)."""
-        self._rec_pos[agent] = len(self._rec_chunks) * RECORD_CHUNK + len(self._rec_open)
+        self._rec_pos[agent] = self._n_rec
+        self._n_rec += 1
         self._rec_open.append((agent, tick, q, bid, hired))
         if len(self._rec_open) == RECORD_CHUNK:
             self._rec_chunks = _RecordChunks([*self._rec_chunks, _RecordChunk(self._rec_open)])
@@ -179,9 +181,9 @@ class ProcurementMechanism(OnlineMechanism):
 
     def _record(self, agent: int) -> tuple[int, Quote, float, bool] | None:
         """Return (tick, quote, bid, hired) of a seller who arrived, else None."""
-        k = self._rec_pos.get(agent)
-        if k is None:
+        if not (isinstance(agent, (int, np.integer)) and 0 <= agent < self.n) or self._rec_pos[agent] < 0:
             return None
+        k = int(self._rec_pos[agent])
         c, r = divmod(k, RECORD_CHUNK)
         rec = self._rec_chunks[c][r] if c < len(self._rec_chunks) else self._rec_open[r]
         return rec[1:]
@@ -223,7 +225,7 @@ class ProcurementMechanism(OnlineMechanism):
         return {rec[0]: rec[2] for rec in self._all_records()}
 
     def public(self) -> dict[str, Any]:
-        return {"arrived": len(self._rec_pos), "hired": len(self._hired), "paid": self._paid}
+        return {"arrived": self._n_rec, "hired": len(self._hired), "paid": self._paid}
 
     def summary(self) -> dict[str, Any]:
         return {**self.branch, **self._stage.info(), "hired": self.hired(), "paid": self._paid,

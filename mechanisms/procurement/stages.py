@@ -56,6 +56,12 @@ class Quote:
         return self.offered and self.threshold is not None and bid <= self.threshold
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a)  # owns its data
+    a.flags.writeable = False
+    return a
+
+
 def posted_price(budget: float, marginal: float, t: float) -> float:
     """Return p_i = (B/t) v(i|S) (Mechanism 2 line 7, Mechanism 3 line 11).
 
@@ -192,6 +198,8 @@ class SampleThenPost(Stage):
         costs[self.sample] = self.bids
         self.T1 = solve_sample(self.v, self.sample, costs, self.B, self.solver, self.sviridenko_max)
         self.post = self.make_post(self.a_omega + self.beta * self.T1.value)
+        # the sample is closed: freeze it (read-only arrays, which state snapshots share, not copy)
+        self.sample, self.bids = _frozen(np.asarray(self.sample, dtype=np.int64)), _frozen(np.asarray(self.bids))
 
     def quote(self, agent: int) -> Quote:
         if self.k < self.xi:
