@@ -79,17 +79,10 @@ def _ocam(quick: bool) -> list[dict]:
 def _sem(quick: bool) -> list[dict]:
     from abm.audit import Replayer, build_mechanism
     from abm.audit.search import same_period_misreports
-    from mechanisms import Report
-    from mechanisms.sem import SEMMarket, sample_arrivals
+    from abm.audit.zoo import sem_three_objects
 
     n = 5 if quick else 25
-    mk = SEMMarket.stationary(["a", "b", "c"], [1, 1, 1],
-                              {"a > b > c > o": 0.4, "b > a > o > c": 0.3, "{a,b} > c > o": 0.3}, horizon=4, replica=n)
-    sched, types, aid = [], {}, 0
-    for ts in sample_arrivals(mk, None, np.random.default_rng(1)):
-        sched.append([Report(aid + k, o) for k, o in enumerate(ts)])
-        types.update({aid + k: o for k, o in enumerate(ts)})
-        aid += len(ts)
+    mk, types, sched = sem_three_objects(n)
     market = mk.market()
     space = lambda t: [o for o, _ in mk.period_types(t + 1)]  # noqa: E731
     devs = list(same_period_misreports(sched, types, type_space=space))[: 60 if quick else 400]

@@ -223,14 +223,9 @@ def curve(ns: Sequence[int], events: Sequence[int], pairs: Sequence[int], phi: f
 
 
 def _pct(p: float) -> str:
-    pct = 100.0 * p
-    if pct == 0:
-        return "0%"
-    if pct >= 10:
-        return f"{pct:.0f}%"
-    if pct >= 1:
-        return f"{pct:.1f}%"
-    return f"{pct:.2g}%"
+    from .stats import format_rate  # one rate format for every verdict
+
+    return format_rate(p)
 
 
 def trend_verdict(ns: Sequence[int], events: Sequence[int], pairs: Sequence[int], *,

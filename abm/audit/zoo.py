@@ -79,18 +79,25 @@ def _bundles():
     return market, types, sched, 7, list(truncations(types, types, ks=(1, 2))) + list(adjacent_swaps(types, types))
 
 
-def _objects():
+def sem_three_objects(replica: int, seed: int = 1):
+    """Return (SEM market, true types, schedule) of the three-object, T = 4 test market, arrivals drawn."""
     from mechanisms.sem import SEMMarket, sample_arrivals
 
-    from .search import same_period_misreports
-
     mk = SEMMarket.stationary(["a", "b", "c"], [1, 1, 1],
-                              {"a > b > c > o": 0.4, "b > a > o > c": 0.3, "{a,b} > c > o": 0.3}, horizon=4, replica=2)
+                              {"a > b > c > o": 0.4, "b > a > o > c": 0.3, "{a,b} > c > o": 0.3}, horizon=4,
+                              replica=replica)
     sched, types, aid = [], {}, 0
-    for ts in sample_arrivals(mk, None, np.random.default_rng(1)):
+    for ts in sample_arrivals(mk, None, np.random.default_rng(seed)):
         sched.append([Report(aid + k, o) for k, o in enumerate(ts)])
         types.update({aid + k: o for k, o in enumerate(ts)})
         aid += len(ts)
+    return mk, types, sched
+
+
+def _objects():
+    from .search import same_period_misreports
+
+    mk, types, sched = sem_three_objects(2)
     market = mk.market()
     space = lambda t: [o for o, _ in mk.period_types(t + 1)]  # noqa: E731
     return market, types, sched, 1, list(same_period_misreports(sched, types, type_space=space))
