@@ -739,25 +739,46 @@ class _Auditor:
 
     # ---- counterexamples ---------------------------------------------------------------
     def reproduce(self, cx: Counterexample) -> bool:
-        """Re-run a counterexample from scratch and re-check its claim; record the outcome."""
-        from .counterexample import replay_counterexample
+        """Re-run a counterexample from scratch through the protocol and re-check its claim.
 
+        Uses the audit's own factory and schedule (a fresh mechanism from tick 0, every report
+        as in the counterexample); records the outcome in ``verified`` or as a finding.
+        """
+        from mechanisms.checkpoint import replay_from_scratch
+
+        rp = self.rp
         try:
-            res = replay_counterexample(cx)
+            if not cx.reports:  # a run-level violation of the truthful run
+                run, err = replay_from_scratch(rp.factory, rp.schedule, rp.seed)
+                if err is not None:
+                    ok = getattr(err, "claim", None) == cx.claim.key
+                    fresh = "violated" if ok else f"stopped by another breach: {err}"
+                else:
+                    res = checker_for(cx.claim.key).fn(run, self.true_types, cx.claim)  # type: ignore[union-attr]
+                    ok, fresh = res.violated, res.status
+                outs: dict[int, Outcome] = {}
+            else:
+                c = check_deviation(rp, Deviation(cx.reports, cx.label), self.true_types, [cx.claim], self.options,
+                                    path="full")
+                res = c.results.get(cx.claim.key) or next(iter(c.run_results.get(cx.claim.key, [])), None)
+                outs = dict(c.replayed.outcomes)
+                same = all(outs.get(a) == cx.deviation_outcomes.get(a) for a in cx.reports) and \
+                    all(c.truth.get(a) == cx.truth.get(a) for a in cx.reports)
+                ok = same and res is not None and res.violated
+                fresh = res.status if res is not None else "no verdict"
         except (ConfigError, InvariantError) as e:
-            self.report.add_finding(Finding("reproduction", f"{cx.claim.key}: replaying the counterexample "
-                                                            f"failed: {e}"))
+            self.report.add_finding(Finding("reproduction", f"{cx.claim.key}: replaying the counterexample failed: {e}"))
             return False
         v = self.report.verified
         v["reproduced_total"] += 1
-        if res.reproduced:
+        if ok:
             v[f"reproduced:{cx.claim.key}"] += 1
             return True
         self.report.unreproduced[cx.claim.key] += 1
         self.report.add_finding(Finding(
             "reproduction", f"a {cx.claim.key} violation found on the {cx.path} path does not reproduce from "
-                            f"scratch (fresh verdict: {res.result.status}); both answers are in the saved file",
-            None, dict(res.outcomes), dict(cx.deviation_outcomes)))
+                            f"scratch (fresh verdict: {fresh}); both answers are kept",
+            None, outs, dict(cx.deviation_outcomes)))
         return False
 
     def counterexample(self, checked: CheckedDeviation | None, claim: Claim, result: ClaimResult,

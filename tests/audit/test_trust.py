@@ -166,7 +166,26 @@ def test_a_mechanism_whose_state_does_not_survive_a_copy_is_caught():
 
     market, types, sched, seed, devs = FAMILIES["bundles"].build()
     rep = audit(lambda: HiddenState(market), sched, types, seed, devs, claims=["strategyproof"])
-    assert {"checkpoint"} & {f.kind for f in rep.findings} or rep.unreproduced
+    assert "checkpoint" in {f.kind for f in rep.findings} and rep.verified["crosscheck_bad"] >= 1
+    assert any(line.startswith("CHECKPOINT REPLAY INCONSISTENT") for line in rep.verdicts())
+
+
+def test_a_counterexample_that_does_not_reproduce_is_a_finding_with_both_answers():
+    from dataclasses import replace
+
+    from abm.audit.audit import _Auditor
+
+    market, types, sched, seed, devs = FAMILIES["bundles"].build()
+    f = lambda: build_mechanism("mutant_sd_truncation_bonus", market)  # noqa: E731
+    rep = audit(f, sched, types, seed, devs, claims=["strategyproof"])
+    cx = rep.counterexamples["strategyproof"][0]
+    assert rep.verified["reproduced:strategyproof"] >= 1  # the real one reproduces
+    a = next(iter(cx.reports))
+    forged = replace(cx, deviation_outcomes={a: replace(cx.deviation_outcomes[a], bundle=0)})
+    au = _Auditor(Replayer(f, sched, seed, types), types, rep.claims, AuditOptions(), None, 12)
+    assert au.reproduce(forged) is False
+    found = [x for x in au.report.findings if x.kind == "reproduction"]
+    assert found and found[0].shortcut is not None and found[0].protocol is not None
 
 
 def test_probe_sets_report_counts_and_random_samples_report_exact_intervals():
