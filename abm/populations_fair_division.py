@@ -47,7 +47,7 @@ def _fd_random(market: Section, pop: Section, streams: Streams, base: pathlib.Pa
     alpha_i U[``alpha``]. Draws from the ``("types",)`` stream.
     """
     n = pop.get("n", int, check=lambda v: v >= 1, expected="a positive integer")
-    m = market.get("m", int, check=lambda v: v >= 1, expected="a positive integer (number of goods)")
+    m = market.get("m", int, check=lambda v: 1 <= v <= MAX_GOODS, expected=f"an integer in [1, {MAX_GOODS}] (number of goods)")
     cls = pop.get("class", str, "two_value", check=lambda v: v in ("two_value", "interval"),
                   expected='"two_value" or "interval"')
     alpha = _pair(pop, "alpha", (2.0, 5.0) if cls == "two_value" else (2.0, 9.0))
@@ -62,6 +62,10 @@ def _fd_random(market: Section, pop: Section, streams: Streams, base: pathlib.Pa
     else:
         vals = list(random_interval(n, m, rng, alpha=alpha))
     return Population(_market(market, n, m), vals, periods=[list(range(n))])
+
+
+#: Largest number of arriving goods a scenario may ask for (the fair-division benchmarks use 100,000).
+MAX_GOODS = 10_000_000
 
 
 def _explicit_agent(e: Section, m: int | None) -> Valuation:
@@ -97,7 +101,8 @@ def _fd_explicit(market: Section, pop: Section, streams: Streams, base: pathlib.
     (indices of its high goods) and either ``type`` (0-3, Section 2; ``alpha`` for type 1) or
     ``alpha``/``beta``. ``market.m`` is required for the latter and otherwise inferred.
     """
-    m = market.get("m", int, None, check=lambda v: v >= 1, expected="a positive integer (number of goods)")
+    m = market.get("m", int, None, check=lambda v: 1 <= v <= MAX_GOODS,
+                   expected=f"an integer in [1, {MAX_GOODS}] (number of goods)")
     agents = pop.get("agents", list)
     require(len(agents) > 0, "population.agents", agents, "at least one agent")
     if m is None:
