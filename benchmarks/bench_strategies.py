@@ -32,7 +32,7 @@ def _ocam_case(quick: bool):
     mech = run.mechanism
     agent = n - 1
     true = types[agent]
-    assert len(true.bundles) == 200 and mech._phase.get(agent) == "online"  # noqa: SLF001 (setup check)
+    assert len(true.bundles) == 200 and mech._phase_of(agent) == "online"  # noqa: SLF001 (setup check)
     tick = run.tick_of(agent)
     x_truth = run.outcomes[agent].bundle
 

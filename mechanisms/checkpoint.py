@@ -25,7 +25,6 @@ against fresh runs (``abm.audit``), and every counterexample is reproduced from 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import io
 import pickle
 from collections import OrderedDict
@@ -335,7 +334,3 @@ def replay_from_scratch(factory: Factory, schedule: Sequence[Sequence[Report]], 
     summary = mech.summary() if err is None else {}
     return RunRecord(int(seed), sched, outcomes, public, summary, mech), err
 
-
-def is_frozen_instance(obj: Any) -> bool:
-    """Return True when ``obj`` is an instance of a frozen dataclass."""
-    return dataclasses.is_dataclass(obj) and not isinstance(obj, type) and _frozen_dataclass(type(obj))
