@@ -54,11 +54,14 @@ def _ocam(quick: bool) -> list[dict]:
     from mechanisms import Report
     from mechanisms.ocam.markets import random_market
 
+    def setup(n: int):
+        market, ranks = random_market(n, 20, 3, np.random.default_rng(0), n_types=200, top=40)
+        types = dict(enumerate(ranks))
+        sched = [[Report(i, types[i])] for i in range(n)]
+        return (lambda: Replayer(lambda: build_mechanism("ocam", market), sched, 1, types)), types
+
     n = 2000 if quick else 10_000
-    market, ranks = random_market(n, 20, 3, np.random.default_rng(0), n_types=200, top=40)
-    types = dict(enumerate(ranks))
-    sched = [[Report(i, types[i])] for i in range(n)]
-    build = lambda: Replayer(lambda: build_mechanism("ocam", market), sched, 1, types)  # noqa: E731
+    build, types = setup(n)
     s = build().base.mech.sample_size
     step = 10 if quick else 2
     online = range(s, n, step)
@@ -66,10 +69,7 @@ def _ocam(quick: bool) -> list[dict]:
     rows = _pair(f"OCAM post-sample agents, n={n}, m=20, k<=3 ({len(devs)} deviations, GSP1 + Def. 1 checks)",
                  build, devs, types, ["gsp1"], 10_000, quick)
     n2 = 500 if quick else 2000
-    market2, ranks2 = random_market(n2, 20, 3, np.random.default_rng(0), n_types=200, top=40)
-    types2 = dict(enumerate(ranks2))
-    sched2 = [[Report(i, types2[i])] for i in range(n2)]
-    build2 = lambda: Replayer(lambda: build_mechanism("ocam", market2), sched2, 1, types2)  # noqa: E731
+    build2, types2 = setup(n2)
     s2 = build2().base.mech.sample_size
     devs2 = list(disguises(types2, range(s2))) + list(adjacent_swaps(types2, range(s2), depth=2))
     rows += _pair(f"OCAM sample agents, n={n2} ({len(devs2)} deviations)", build2, devs2, types2, ["gsp1"], 500, quick)

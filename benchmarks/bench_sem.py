@@ -6,28 +6,14 @@ tie-breaking in < 1 s; the Section 6.2 experiment with 1,000 markets per n (n in
 """
 from __future__ import annotations
 
-import statistics
 import time
 
 import numpy as np
 
-from mechanisms.preferences import WeakOrder
 from mechanisms.sem import EquilibriumProblem, Shock, default_budgets, solve_ntb
 from mechanisms.sem.experiments import section62_experiment
 from benchmarks.timing import median_time
-
-
-def _order(rng: np.random.Generator, m: int) -> WeakOrder:
-    perm = rng.permutation(m + 1)
-    classes, cur = [], [int(perm[0])]
-    for k in range(1, m + 1):
-        if rng.random() < 0.4:
-            classes.append(tuple(cur))
-            cur = [int(perm[k])]
-        else:
-            cur.append(int(perm[k]))
-    classes.append(tuple(cur))
-    return WeakOrder(m, tuple(classes))
+from mechanisms.sem.market import random_weak_order as _order
 
 
 def random_problem(m: int, ntypes: int, T: int, seed: int = 0) -> EquilibriumProblem:
@@ -37,7 +23,6 @@ def random_problem(m: int, ntypes: int, T: int, seed: int = 0) -> EquilibriumPro
     return EquilibriumProblem(tuple(_order(rng, m) for _ in range(ntypes)), rng.random(ntypes) * 2,
                               rng.integers(0, T, ntypes), default_budgets(T, shock),
                               rng.integers(1, 4, m).astype(float), shock)
-
 
 
 def run(quick: bool = False) -> list[dict]:

@@ -15,22 +15,9 @@ import time
 import numpy as np
 
 from benchmarks.timing import median_time
-from mechanisms.preferences import WeakOrder
 from mechanisms.sem import LindahlProblem, Shock, check_lindahl, solve_lindahl
 from mechanisms.sem.online_experiments import foster_experiment
-
-
-def _order(rng: np.random.Generator, m: int) -> WeakOrder:
-    perm = rng.permutation(m + 1)
-    classes, cur = [], [int(perm[0])]
-    for k in range(1, m + 1):
-        if rng.random() < 0.4:
-            classes.append(tuple(cur))
-            cur = [int(perm[k])]
-        else:
-            cur.append(int(perm[k]))
-    classes.append(tuple(cur))
-    return WeakOrder(m, tuple(classes))
+from mechanisms.sem.market import random_weak_order as _order
 
 
 def random_lindahl_problem(m: int = 20, ntypes: int = 200, T: int = 10, seed: int = 1) -> LindahlProblem:

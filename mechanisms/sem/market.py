@@ -50,6 +50,25 @@ def default_budgets(horizon: int, shock: Shock, last: float = DEFAULT_LAST_BUDGE
     return tuple(last + gap * (horizon - t) for t in range(1, horizon + 1))
 
 
+def random_weak_order(rng: np.random.Generator, m: int, p_cut: float = 0.4) -> WeakOrder:
+    """Return a random weak order over ``m`` objects and the null option.
+
+    A uniform permutation of the m + 1 options, cut into indifference classes: after each option
+    a new class starts with probability ``p_cut`` (random classes and null position; the
+    benchmarks' and tests' random markets).
+    """
+    perm = rng.permutation(m + 1)
+    classes, cur = [], [int(perm[0])]
+    for k in range(1, m + 1):
+        if rng.random() < p_cut:
+            classes.append(tuple(cur))
+            cur = [int(perm[k])]
+        else:
+            cur.append(int(perm[k]))
+    classes.append(tuple(cur))
+    return WeakOrder(m, tuple(classes))
+
+
 def all_weak_orders(n_objects: int, null_last: bool = True) -> list[WeakOrder]:
     """Return every weak order over ``n_objects`` objects (ordered set partitions).
 

@@ -6,20 +6,7 @@ import numpy as np
 from mechanisms import Report
 from mechanisms.preferences import WeakOrder
 from mechanisms.sem import EquilibriumProblem, SEMMarket, Shock, default_budgets, sample_arrivals
-
-
-def rand_order(rng: np.random.Generator, m: int, p_cut: float = 0.4) -> WeakOrder:
-    """A random weak order over m objects and the null option (random classes and null position)."""
-    perm = rng.permutation(m + 1)
-    classes, cur = [], [int(perm[0])]
-    for k in range(1, m + 1):
-        if rng.random() < p_cut:
-            classes.append(tuple(cur))
-            cur = [int(perm[k])]
-        else:
-            cur.append(int(perm[k]))
-    classes.append(tuple(cur))
-    return WeakOrder(m, tuple(classes))
+from mechanisms.sem.market import random_weak_order as rand_order
 
 
 def rand_problem(rng: np.random.Generator, m: int, ntypes: int, T: int, shock: Shock | None = None) -> EquilibriumProblem:

@@ -6,22 +6,9 @@ import numpy as np
 from mechanisms import Report
 from mechanisms.preferences import WeakOrder
 from mechanisms.sem import OnlineSEMMarket, Shock, SupplySchedule
+from mechanisms.sem.market import random_weak_order as rand_order
 
 HOMES = {"a > o > b": 0.5, "{a,b} > o": 0.5}
-
-
-def rand_order(rng: np.random.Generator, m: int, p_cut: float = 0.4) -> WeakOrder:
-    """A random weak order over m objects and the null option (random classes and null position)."""
-    perm = rng.permutation(m + 1)
-    classes, cur = [], [int(perm[0])]
-    for k in range(1, m + 1):
-        if rng.random() < p_cut:
-            classes.append(tuple(cur))
-            cur = [int(perm[k])]
-        else:
-            cur.append(int(perm[k]))
-    classes.append(tuple(cur))
-    return WeakOrder(m, tuple(classes))
 
 
 def homes_market(n: int = 5, kind: str = "binomial", T: int = 4, **kw) -> OnlineSEMMarket:
