@@ -19,6 +19,7 @@ demo: $(STAMP)
 	@$(BIN)/python -m abm demo
 
 test: $(STAMP)
+	@$(BIN)/ruff check .
 	@$(BIN)/python -m pytest
 
 # The browser tests and the dashboard need Debian's chromium (tests) and the dev extra.

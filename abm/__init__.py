@@ -20,7 +20,8 @@ low-level entry point); calling the package itself runs :func:`abm.api.audit`.
 from .agents import Participant
 from .model import AllocationModel
 from .runner import ScenarioResult, run_scenario, write_tables
-from .scenario import SOURCES, Population, Scenario, build_run, load_scenario, parse_scenario, replication_seed
+from .populations import SOURCES, Population
+from .scenario import Scenario, build_run, load_scenario, parse_scenario, replication_seed
 
 from . import audit as _audit_package  # noqa: E402  (the auditor; made callable below)
 from .api import AuditResult, SearchResult, replay, search  # noqa: E402

@@ -49,7 +49,8 @@ class Participant(mesa.Agent):
         elif self.strategy.is_truthful:
             declared = self.true_type
         else:
-            declared = self.strategy.report(self.true_type, info, self.model.streams.get("strategy", self.agent_id))
+            declared = self.strategy.report(self.true_type, info.seen_by(self.agent_id),
+                                            self.model.streams.get("strategy", self.agent_id))
         self.report = Report(self.agent_id, declared)
         self.arrival_tick = info.tick
         return self.report

@@ -38,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mechanisms.errors import ConfigError, require
-from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
+from mechanisms.preferences import AgentType
 from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome
 from mechanisms.rng import Streams
 
@@ -111,12 +111,9 @@ def load(scenario: ScenarioLike, *, allow_import: bool = False, **changes: Any) 
 
 
 def _audit_options(spec: Mapping[str, Any]):
-    from .audit import AuditOptions
+    """Return the AuditOptions of a validated ``[audit]`` table (the one builder, claims.audit_options_from_table)."""
+    from .audit.claims import audit_options_from_table
 
-    try:
-        from .audit.claims import audit_options_from_table
-    except ImportError:  # older auditor: the two options the CLI always read
-        return AuditOptions(eps=float(spec.get("eps", 0.05)), support_draws=int(spec.get("support_draws", 16)))
     return audit_options_from_table(spec)
 
 
@@ -150,14 +147,10 @@ def render_lottery(o: Outcome, market) -> str:
 
 
 def render_type(t: AgentType, market) -> str:
-    """Return a type with the goods' names (a ranking of bundles, a weak order, a cost)."""
-    if isinstance(t, BundleRanking):
-        return t.describe(market.goods, limit=4)
-    if isinstance(t, WeakOrder):
-        return t.describe(market.goods.names if market.goods is not None else None)
-    if isinstance(t, Cost):
-        return f"cost {t.value:g}"
-    return repr(t)
+    """Return a type with the goods' names (:func:`abm.describe.describe_type`, four bundles at most)."""
+    from .describe import describe_type
+
+    return describe_type(t, market, limit=4)
 
 
 def size_warnings(run) -> list[str]:
@@ -749,10 +742,8 @@ def prepare_replay(path: str | pathlib.Path, allow_import: bool = False) -> str:
     its stored scenario names (:mod:`mechanisms.plugins`). The file is read as JSON only.
     Raises :class:`ConfigError` (with how to opt in) when the mechanism cannot be found.
     """
+    from mechanisms.mechanism_registry import MECHANISMS
     from mechanisms.plugins import resolve_mechanism
-    from mechanisms.protocol import MECHANISMS
-
-    from .audit.mutants import MUTANTS
 
     p = pathlib.Path(path)
     require(p.is_file(), "counterexample", str(p), "an existing JSON file")
@@ -762,7 +753,7 @@ def prepare_replay(path: str | pathlib.Path, allow_import: bool = False) -> str:
         raise ConfigError("counterexample", str(p), f"valid JSON ({e})") from None
     mech = d.get("mechanism") if isinstance(d, Mapping) else None
     name = mech.get("name") if isinstance(mech, Mapping) else None
-    if not isinstance(name, str) or name in MECHANISMS or name in MUTANTS:
+    if not isinstance(name, str) or name in MECHANISMS:  # faithful or a mutant: one registry
         return str(name)  # the auditor's reader reports a malformed file
     scen = d.get("scenario") if isinstance(d.get("scenario"), Mapping) else {}
     smech = scen.get("mechanism", {}) if isinstance(scen.get("mechanism", {}), Mapping) else {}
@@ -771,20 +762,22 @@ def prepare_replay(path: str | pathlib.Path, allow_import: bool = False) -> str:
     if isinstance(spec_name, str) and ":" in spec_name:
         return resolve_mechanism(spec_name, allow_import=allow_import, base_dir=base,
                                  field="counterexample.scenario.mechanism.name")
-    return resolve_mechanism(name, field="counterexample.mechanism.name", also=MUTANTS.names())
+    return resolve_mechanism(name, field="counterexample.mechanism.name")
 
 
-def replay(path: str | pathlib.Path, allow_import: bool = False):
+def replay(path: str | pathlib.Path, allow_import: bool = False, force: bool = False):
     """Re-run a saved counterexample and explain it (``python -m abm replay FILE`` from Python).
 
     Returns the :class:`abm.audit.counterexample.ReplayResult` (``.text``, ``.reproduced``).
+    ``force`` replays a file recorded with other mechanism or strategy versions (else refused:
+    :func:`abm.audit.counterexample.replay_counterexample`).
     """
     from .audit import replay_counterexample, set_scenario_loader
     from .audit.cli import _scenario_loader
 
     prepare_replay(path, allow_import)
     set_scenario_loader(_scenario_loader)
-    return replay_counterexample(path)
+    return replay_counterexample(path, force=force)
 
 
 class _CallableAuditPackage(types.ModuleType):

@@ -11,29 +11,64 @@ mutants             audit the mutant zoo and every faithful mechanism (the audit
 search SCENARIO     best-response search: can anyone profit, and how? (replayable counterexamples)
 sweep / report / export   experiments at scale (see ``python -m abm sweep --help``)
 dashboard SCENARIO  the live dashboard and the class game in the browser (127.0.0.1 by default)
+check MECHANISM     the conformance suite: does a mechanism (or --strategy) keep the protocol
 
 Bad input exits with status 2 and one line naming the field and the value; nothing is written.
+
+Adding a command: decorate its handler with :func:`command` in its module and add the module
+to :data:`COMMAND_MODULES` (one line); ``main`` imports those modules, so every command is
+registered the same way, in :data:`COMMANDS`.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from mechanisms.errors import ConfigError
+from mechanisms.registry import Registry
 
-#: Extra subcommands contributed by other modules: name -> (add_arguments, handler).
-COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+#: The modules whose handlers carry :func:`command` (imported by :func:`main`, in this order).
+COMMAND_MODULES = ("abm.cli", "abm.demo", "abm.audit.cli", "abm.audit.zoo_cli", "abm.search_cli",
+                   "abm.experiments.cli", "abm.dashboard.cli", "abm.conformance.cli")
 
 
-def command(name: str, help: str):
-    """Decorator registering ``(add_arguments, handler)`` pairs under ``name``."""
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its one-line ``help``, ``arguments`` (adds its options to a parser) and ``handler``."""
 
-    def deco(pair):
-        COMMANDS[name] = (help, *pair)
-        return pair
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace], int]
+
+
+#: Every subcommand of ``python -m abm``, by name (registered with :func:`command`).
+COMMANDS: Registry[Command] = Registry("command")
+
+
+def _no_arguments(p: argparse.ArgumentParser) -> None:
+    """Add nothing: a command without options."""
+
+
+def command(name: str, help: str, arguments: Callable[[argparse.ArgumentParser], None] = _no_arguments):
+    """Return a decorator registering its handler as the subcommand ``name`` (the one way to add a command).
+
+    ``arguments(parser)`` adds the command's options; the handler takes the parsed namespace and
+    returns the exit status. A name registered twice raises ``ValueError`` (a programming error).
+    """
+
+    def deco(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS.add(name, Command(help, arguments, handler))
+        return handler
 
     return deco
+
+
+def add_allow_import(p: argparse.ArgumentParser, what: str = "the scenario name") -> None:
+    """Add ``--allow-import``: the opt-in to importing a ``module:Class`` mechanism (:mod:`mechanisms.plugins`)."""
+    p.add_argument("--allow-import", action="store_true", dest="allow_import",
+                   help=f"let {what} a mechanism class to import (module:Class)")
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
@@ -46,6 +81,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+@command("run", "run a scenario file and write its tables", _run_args)
 def _run(args: argparse.Namespace) -> int:
     import pathlib
     import re
@@ -71,20 +107,24 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _list_args(p: argparse.ArgumentParser) -> None:
-    pass
+    p.add_argument("--mutants", action="store_true", help="also list the mutants (marked with their parent)")
 
 
+@command("list", "list registered mechanisms, strategies, sources", _list_args)
 def _list(args: argparse.Namespace) -> int:
-    from mechanisms import MECHANISMS
+    from mechanisms import registered_mechanisms
     from strategies import STRATEGIES
 
     from .arrivals import ARRIVALS
-    from .scenario import SOURCES
+    from .populations import SOURCES
 
     print("mechanisms:")
-    for name, cls in MECHANISMS.items():
+    for name, cls in registered_mechanisms(mutants=args.mutants):
         claims = ", ".join(cls.spec.claim_keys()) or "-"
-        print(f"  {name:<22} {cls.spec.title}  [{'/'.join(cls.spec.market_kinds)}]  claims: {claims}")
+        tag = f"  MUTANT of {cls.spec.mutant_of}" if cls.spec.mutant_of else ""
+        print(f"  {name:<22} {cls.spec.title}  [{'/'.join(cls.spec.market_kinds)}]  claims: {claims}{tag}")
+    if not args.mutants:
+        print("  (mutants, deliberately broken copies for the auditor's tests, are hidden: --mutants lists them)")
     print("strategies:")
     for name, cls in STRATEGIES.items():
         print(f"  {name:<22} [{'/'.join(cls.kinds)}] probes: {cls.probes or '-'}")
@@ -93,34 +133,26 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS["run"] = ("run a scenario file and write its tables", _run_args, _run)
-COMMANDS["list"] = ("list registered mechanisms, strategies, sources", _list_args, _list)
-
-
-def _load_plugins() -> None:
-    # Commands implemented in their own modules register themselves on import.
+def load_commands() -> Registry[Command]:
+    """Import every module of :data:`COMMAND_MODULES` (their handlers register on import); return :data:`COMMANDS`."""
     import importlib
 
-    for mod in ("abm.demo", "abm.audit.cli", "abm.audit.zoo_cli", "abm.search_cli", "abm.experiments.cli",
-                "abm.dashboard.cli"):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name is None or not mod.startswith(e.name):
-                raise
+    for mod in COMMAND_MODULES:
+        importlib.import_module(mod)
+    return COMMANDS
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the command; return the exit status."""
-    _load_plugins()
+    load_commands()
     parser = argparse.ArgumentParser(prog="python -m abm", description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, (help_, add, _) in COMMANDS.items():
-        add(sub.add_parser(name, help=help_, description=help_))
+    for name, cmd in COMMANDS.items():
+        cmd.arguments(sub.add_parser(name, help=cmd.help, description=cmd.help))
     args = parser.parse_args(argv)
     try:
-        status = COMMANDS[args.command][2](args)
+        status = COMMANDS.get(args.command).handler(args)
         sys.stdout.flush()  # a closed pipe fails here, inside the handler below, not at exit
         return status
     except ConfigError as e:
@@ -142,7 +174,3 @@ def _one_line(text: str, limit: int = 2000) -> str:
     """Return ``text`` on one line (newlines escaped), at most ``limit`` characters."""
     text = text.replace("\r", "\\r").replace("\n", "\\n")
     return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

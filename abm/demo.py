@@ -13,7 +13,7 @@ import argparse
 import pathlib
 import textwrap
 
-from .cli import COMMANDS
+from .cli import command
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 DEMO_SCENARIO = EXAMPLES / "ocam_agh2004.toml"
@@ -32,8 +32,9 @@ def demo_report(scenario: str | pathlib.Path = DEMO_SCENARIO, seed: int | None =
     from mechanisms.errors import ConfigError, require
     from mechanisms.ocam.report import describe_run
 
-    from .audit import AuditOptions, Deviation, Replayer, audit, check_deviation
+    from .audit import Deviation, Replayer, audit, check_deviation
     from .audit.audit import resolve_claims
+    from .audit.claims import audit_options_from_table
     from .audit.sources import ScenarioRun
     from .scenario import load_scenario
 
@@ -43,6 +44,8 @@ def demo_report(scenario: str | pathlib.Path = DEMO_SCENARIO, seed: int | None =
         raise ConfigError("--seed", seed, "a non-negative integer")
     seed = sc.seed if seed is None else seed
     run = ScenarioRun(sc, seed)
+    spec = dict(sc.audit)
+    opts = audit_options_from_table(spec)  # the one AuditOptions of the validated [audit] table
     model, goods, true_types, truthful, factory = run.model, run.model.market.goods, run.true_types, run.truthful, run.factory
 
     out = [RULE, f"OCAM manipulation audit: {sc.name}  (scenario {pathlib.Path(scenario).name}, seed {seed})", RULE]
@@ -66,12 +69,12 @@ def demo_report(scenario: str | pathlib.Path = DEMO_SCENARIO, seed: int | None =
     replayer = Replayer(factory, truthful, seed, true_types)
     claims = resolve_claims(replayer.truth.mechanism, ["gsp1"])
     mis = [p for p in model.participants if not p.truthful]
-    out += ["", f"Misreporting students ({len(mis)}): what the misreport got vs telling the truth "
-                "(rank in the student's TRUE ranking, 1 = best; every other report and random draw fixed)"]
+    out += ["", (f"Misreporting students ({len(mis)}): what the misreport got vs telling the truth "
+                 "(rank in the student's TRUE ranking, 1 = best; every other report and random draw fixed)")]
     rows = []
     for p in sorted(mis, key=lambda p: p.outcome.tick):
         chk = check_deviation(replayer, Deviation({p.agent_id: p.report.declared}, p.strategy_label), true_types, claims,
-                              AuditOptions())
+                              opts)
         c = chk.comparisons[p.agent_id]
         xt, xd = chk.truth[p.agent_id].bundle, chk.replayed.outcomes[p.agent_id].bundle
         t = p.true_type
@@ -87,18 +90,17 @@ def demo_report(scenario: str | pathlib.Path = DEMO_SCENARIO, seed: int | None =
     out.append("  (#k: the k-th bundle of the TRUE ranking; gain: how many places the misreport moved the student up)")
 
     # The full audit: the scenario's deviation sources, every claim OCAM declares.
-    spec = dict(sc.audit)
     devs = run.deviations(spec)
     rep = audit(factory, truthful, true_types, seed, devs, spec.get("claims"),
-                options=AuditOptions(eps=float(spec.get("eps", 0.05))), scenario=run.scenario, save=save)
+                options=opts, scenario=run.scenario, save=save)
     t = rep.table()
     dev_rows = t[t["deviations"].notna() & (t["claim"] == "gsp1")] if "claim" in t else t
-    out += ["", f"Audit: {len(devs)} deviations replayed under common random numbers "
-                f"({', '.join(spec.get('deviations', ['strategies']))})"]
+    out += ["", (f"Audit: {len(devs)} deviations replayed under common random numbers "
+                 f"({', '.join(spec.get('deviations', ['strategies']))})")]
     sw = max([len(str(x)) for x in dev_rows["strategy"]] + [9])
     out.append(f"  {'deviation':<{sw}} {'tried':>5} {'profitable':>10} {'95% CI':>15} {'max gain':>8}")
     for _, r in dev_rows.iterrows():
-        out.append(f"  {str(r['strategy']):<{sw}} {int(r['deviations']):>5} {r['share_profitable']:>10.1%} "
+        out.append(f"  {r['strategy']!s:<{sw}} {int(r['deviations']):>5} {r['share_profitable']:>10.1%} "
                    f"{_interval(r.get('ci_lo'), r.get('ci_hi')):>15} {r['max_gain']:>8.0f}")
     out += ["", "Verdicts (each claim against its definition in the OCAM paper):"]
     out += [textwrap.fill(v, 78, initial_indent="  * ", subsequent_indent="    ") for v in rep.verdicts()]
@@ -137,9 +139,7 @@ def _shown(path: str | pathlib.Path) -> str:
         return str(path)
 
 
+@command("demo", "run the built-in demo: a small OCAM manipulation audit on the AGH 2004 data", _args)
 def _demo(args: argparse.Namespace) -> int:
     print(demo_report(args.scenario, args.seed, args.save))
     return 0
-
-
-COMMANDS["demo"] = ("run the built-in demo: a small OCAM manipulation audit on the AGH 2004 data", _args, _demo)

@@ -3,7 +3,7 @@
 ``AllocationModel`` simulates one run of an online allocation mechanism on a market whose
 participants carry true private types and reporting strategies. It orchestrates the tick of
 DESIGN.md and nothing else: arrivals come from an arrival process, reports from the agents'
-strategies, outcomes from the mechanism (through :func:`mechanisms.protocol.checked_step`, which
+strategies, outcomes from the mechanism (through :func:`mechanisms.step_invariants.checked_step`, which
 enforces one outcome per agent and capacities), data from Mesa's ``DataCollector``.
 
 Attributes
@@ -45,16 +45,19 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from mechanisms.engine import RunRecord
+from mechanisms.engine import RunRecord, configuration
 from mechanisms.errors import ConfigError, require
+from mechanisms.market import Market
+from mechanisms.online_mechanism import OnlineMechanism, published
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
-from mechanisms.protocol import Market, OnlineMechanism, checked_step
 from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome
 from mechanisms.rng import Streams
+from mechanisms.step_invariants import checked_step
 from strategies.base import PublicInfo, Strategy, Truthful
 
 from .agents import Participant
 from .arrivals import ARRIVALS
+from .describe import describe_type
 
 #: Columns of the DataCollector table "outcomes": readable values (text, numbers), one row per agent.
 OUTCOME_COLUMNS = ["agent", "tick", "strategy", "truthful", "true_type", "report", "outcome", "true_rank"]
@@ -136,6 +139,8 @@ class AllocationModel(mesa.Model):
         self.market = market
         self.streams = Streams(seed)
         self.mechanism = mechanism
+        #: What the mechanism was configured with, recorded before it started.
+        self.config = configuration(mechanism)
         mechanism.start(self.streams)
         strategies = list(strategies) if strategies is not None else [Truthful()] * n
         require(len(strategies) == n, "strategies", len(strategies), f"one strategy per agent ({n})")
@@ -180,7 +185,7 @@ class AllocationModel(mesa.Model):
         # Truthful agents read nothing, so the public state is assembled (and the strategies
         # called) only when an arrival is strategic; truthful reports are made inline.
         if self._strategic and not self._strategic.isdisjoint(ids):
-            info = PublicInfo(self.market, self.tick, self.mechanism.public())
+            info = PublicInfo(self.market, self.tick, published(self.mechanism))
             reports = [a.make_report(info) for a in arriving]
         else:
             reports = [a.report_truthfully(self.tick) for a in arriving]
@@ -236,7 +241,7 @@ class AllocationModel(mesa.Model):
     def _show(self, t: AgentType) -> str:
         hit = self._text.get(id(t))
         if hit is None or hit[0] is not t:
-            hit = self._text[id(t)] = (t, describe_type(t, self.market))
+            hit = self._text[id(t)] = (t, describe_type(t, self.market, limit=3))
         return hit[1]
 
     # ---- results ----------------------------------------------------------------------------
@@ -282,25 +287,16 @@ class AllocationModel(mesa.Model):
         """Return the run as a :class:`~mechanisms.engine.RunRecord` (what the auditor replays)."""
         sched = [[self.participants[i].report for i in t] for t in self.schedule]
         outcomes = {a.agent_id: a.outcome for a in self.participants}
-        return RunRecord(self.streams.seed, sched, outcomes, [], self.mechanism.summary(), self.mechanism)
-
-
-def describe_type(t: AgentType, market: Market) -> str:
-    """Return a short text form of a type or report for tables."""
-    if isinstance(t, BundleRanking):
-        return t.describe(market.goods, limit=3)
-    if isinstance(t, WeakOrder):
-        return t.describe(market.goods.names if market.goods else None)
-    if isinstance(t, Cost):
-        return f"{t.value:.6g}"
-    return repr(t)
+        return RunRecord(self.streams.seed, sched, outcomes, [], self.mechanism.summary(), self.mechanism,
+                         self.config)
 
 
 def true_rank(o: Outcome, true_type: AgentType) -> int | None:
     """Return the 1-based rank of outcome ``o`` under ``true_type`` (1 = the best choice).
 
     Bundles: the position of the bundle in the TRUE ranking, from 1 (the empty bundle ranks
-    after every acceptable bundle). Objects: the preference class of the realised object, from
+    after every acceptable bundle, an unacceptable one after the empty bundle:
+    :meth:`~mechanisms.preferences.BundleRanking.rank`). Objects: the preference class of the realised object, from
     1. Procurement outcomes have no rank (None): their utility is payment - cost.
     """
     if isinstance(o, BundleOutcome) and isinstance(true_type, BundleRanking):
@@ -326,7 +322,8 @@ def outcome_fields(o: Outcome, true_type: AgentType, market: Market) -> dict[str
     """Return the table fields of outcome ``o``, with the utility under ``true_type``.
 
     Bundles: ``true_rank`` is the position of the bundle in the TRUE ranking (1 = best; one
-    more than the number of acceptable bundles for the empty bundle). Objects: the preference
+    more than the number of acceptable bundles for the empty bundle, two more for a bundle the
+    true type does not accept: :meth:`~mechanisms.preferences.BundleRanking.rank`). Objects: the preference
     class of the realised object (1 = the top class). Procurement: ``utility`` = payment -
     true cost if hired, else 0.
     """
@@ -346,7 +343,7 @@ def outcome_fields(o: Outcome, true_type: AgentType, market: Market) -> dict[str
                  threshold=o.threshold, bid=o.bid)
         if isinstance(true_type, Cost):
             f["true_cost"] = true_type.value
-            f["utility"] = (o.payment - true_type.value) if o.hired else 0.0
+            f["utility"] = true_type.utility(o)
     return f
 
 
@@ -386,20 +383,10 @@ def scenario_parts(sc: Any, seed: int, strategy_overrides: Mapping[int, Strategy
     ``strategy_overrides`` (agent id -> strategy) replaces some agents' strategies, e.g. the
     reports of students in a class game.
     """
-    from .audit.counterexample import build_mechanism
-    from .coalitions import build_coalitions
-    from .scenario import build_population, build_strategies
+    from .scenario import build_parts
 
-    streams = Streams(seed)
-    pop = build_population(sc, streams)
-    n = len(pop.types)
-    mech = build_mechanism(sc.mechanism, pop.market, dict(sc.mechanism_params))
-    strategies = build_strategies(sc, n, streams)
-    for i, s in (strategy_overrides or {}).items():
-        require(isinstance(i, (int, np.integer)) and 0 <= i < n, "strategy_overrides", i, f"agent ids in [0, {n})")
-        strategies[int(i)] = s
-    for s in strategies:
-        require(pop.market.kind in s.kinds, "strategies", s.spec(), f"a strategy applicable to {pop.market.kind} markets")
-    coalitions = build_coalitions(sc, pop, streams)
-    return {"market": pop.market, "true_types": pop.types, "mechanism": mech, "strategies": strategies,
-            "coalitions": coalitions, "periods": pop.periods, "notes": list(pop.notes)}
+    parts = build_parts(sc, seed, strategy_overrides)
+    pop = parts.population
+    return {"market": pop.market, "true_types": pop.types, "mechanism": parts.mechanism,
+            "strategies": parts.strategies, "coalitions": parts.coalitions, "periods": pop.periods,
+            "notes": list(pop.notes)}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from mechanisms.errors import ConfigError, require
 
+from .progress import Progress
 from .scenario import Scenario, build_run, replication_seed
 
 
@@ -66,11 +67,8 @@ def run_scenario(sc: Scenario, replications: int | None = None, seed: int | None
     base = sc.seed if seed is None else seed
     t0 = time.perf_counter()
     agents, ticks, summaries, warnings = [], [], [], []
-    it = range(reps)
-    if progress:
-        from .progress import progress_bar
-        it = progress_bar(it, total=reps, desc=f"running {sc.name}")
-    for r in it:
+    bar = Progress(reps, desc=f"running {sc.name}", quiet=not progress)
+    for r in range(reps):
         s = replication_seed(base, r)
         model = build_run(sc, s).run()
         a = model.agent_table()
@@ -87,6 +85,8 @@ def run_scenario(sc: Scenario, replications: int | None = None, seed: int | None
         cap_note = capacity_note(model.mechanism, r)
         if cap_note and not any("capacities exceeded by design" in w for w in warnings):
             warnings.append(cap_note)  # the first replication that exceeded (one line, not one per run)
+        bar.update("done")
+    bar.close()
     return ScenarioResult(sc, pd.concat(agents, ignore_index=True), pd.concat(ticks, ignore_index=True),
                           summaries, time.perf_counter() - t0, warnings)
 

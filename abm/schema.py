@@ -159,7 +159,7 @@ def validate_audit_table(table: Any, path: str = "audit") -> dict[str, Any]:
     :func:`abm.audit.claims.audit_options_from_table`. Unknown keys are errors. Raises
     :class:`ConfigError` naming ``<path>.<key>``.
     """
-    from abm.audit.claims import CLAIM_CHECKERS, EXTERNAL_RUN_CHECKS, audit_option_fields, audit_options_from_table
+    from abm.audit.claims import CLAIM_CHECKERS, audit_option_fields, audit_options_from_table
     from abm.audit.sources import SOURCES as DEVIATION_SOURCES
 
     sec = Section(table, path)
@@ -182,7 +182,7 @@ def validate_audit_table(table: Any, path: str = "audit") -> dict[str, Any]:
             out[k] = sec.get(k, int, check=lambda v: 1 <= v <= MAX_AGENTS, expected=f"an integer in [1, {MAX_AGENTS}]")
     if sec.has("claims"):
         claims = sec.get("claims", list, expected='a list of claim keys, e.g. ["strategyproof"]')
-        names = sorted(set(CLAIM_CHECKERS) | set(EXTERNAL_RUN_CHECKS))
+        names = sorted(CLAIM_CHECKERS)
         require(len(claims) > 0, sec.field("claims"), claims, "a non-empty list of claim keys")
         for c in claims:
             require(isinstance(c, str) and c in names, sec.field("claims"), c, f"a claim key among {names}")

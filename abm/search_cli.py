@@ -10,14 +10,14 @@ notes (a family that does not apply to the market, a claim replaced by the neare
 applies). ``--save DIR`` writes ``search.csv``, ``table.csv``, ``verdicts.txt`` and
 ``counterexamples/*.json`` (re-run with ``python -m abm replay FILE``).
 
-Loaded by :func:`abm.cli._load_plugins`; registers itself in :data:`abm.cli.COMMANDS`.
+Listed in :data:`abm.cli.COMMAND_MODULES`; registers itself with :func:`abm.cli.command`.
 """
 from __future__ import annotations
 
 import argparse
 import pathlib
 
-from abm.cli import COMMANDS
+from abm.cli import add_allow_import, command
 from mechanisms.errors import ConfigError
 
 
@@ -53,11 +53,11 @@ def _search_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=float, default=None, dest="time_limit", help="stop after SECONDS")
     p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     p.add_argument("--save", default=None, help="directory for search.csv, table.csv, verdicts.txt, counterexamples/")
-    p.add_argument("--allow-import", action="store_true", dest="allow_import",
-                   help="let the scenario name a mechanism class to import (module:Class)")
+    add_allow_import(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+@command("search", "best-response search: can anyone profit, and how? (replayable counterexamples)", _search_args)
 def _search(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -97,7 +97,3 @@ def _search(args: argparse.Namespace) -> int:
               + (f" and {len(files)} counterexample(s); replay one with: python -m abm replay {files[0]}"
                  if files else ""))
     return 0
-
-
-COMMANDS["search"] = ("best-response search: can anyone profit, and how? (replayable counterexamples)",
-                      _search_args, _search)

@@ -49,9 +49,10 @@ def _pair(label: str, build, devs, types, claims, target: float | None, quick: b
 
 
 def _ocam(quick: bool) -> list[dict]:
-    from abm.audit import Replayer, build_mechanism
-    from abm.audit.search import adjacent_swaps, disguises, truncations
+    from abm.audit import Replayer
+    from abm.audit.deviations import adjacent_swaps, disguises, truncations
     from mechanisms import Report
+    from mechanisms.mechanism_registry import make_mechanism as build_mechanism
     from mechanisms.ocam.markets import random_market
 
     def setup(n: int):
@@ -77,9 +78,10 @@ def _ocam(quick: bool) -> list[dict]:
 
 
 def _sem(quick: bool) -> list[dict]:
-    from abm.audit import Replayer, build_mechanism
-    from abm.audit.search import same_period_misreports
+    from abm.audit import Replayer
+    from abm.audit.deviations import same_period_misreports
     from abm.audit.zoo import sem_three_objects
+    from mechanisms.mechanism_registry import make_mechanism as build_mechanism
 
     n = 5 if quick else 25
     mk, types, sched = sem_three_objects(n)
@@ -92,9 +94,10 @@ def _sem(quick: bool) -> list[dict]:
 
 
 def _procurement(quick: bool) -> list[dict]:
-    from abm.audit import Replayer, build_mechanism
-    from abm.audit.search import bid_changes
+    from abm.audit import Replayer
+    from abm.audit.deviations import bid_changes
     from mechanisms import Cost, Report
+    from mechanisms.mechanism_registry import make_mechanism as build_mechanism
     from mechanisms.procurement import Additive, procurement_market
 
     n = 200 if quick else 1000
@@ -113,9 +116,9 @@ def _procurement(quick: bool) -> list[dict]:
 def _memory(quick: bool) -> list[dict]:
     import resource
 
-    from abm.audit import build_mechanism
     from mechanisms import Report
     from mechanisms.checkpoint import CheckpointedRun
+    from mechanisms.mechanism_registry import make_mechanism as build_mechanism
     from mechanisms.ocam.markets import random_market
 
     n = 10_000 if quick else 100_000

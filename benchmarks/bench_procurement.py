@@ -12,16 +12,14 @@ Medians of ``repeats`` runs. ``quick``: 2,000 sellers, 20 replications per cell.
 """
 from __future__ import annotations
 
-import statistics
 import time
 
-from mechanisms.procurement import MECHANISM_NAMES, offline_opt, procurement_market, run_procurement
-from mechanisms.procurement.experiment import ratio_table
-from mechanisms.procurement.valuations import WeightedCoverage
-from mechanisms.protocol import MECHANISMS
-from mechanisms.rng import Streams
 from benchmarks.timing import median_time
-
+from mechanisms.mechanism_registry import MECHANISMS
+from mechanisms.procurement import MECHANISM_NAMES, offline_opt, procurement_market, run_procurement
+from mechanisms.procurement.experiments import ratio_table
+from mechanisms.procurement.valuations import WeightedCoverage
+from mechanisms.rng import Streams
 
 
 def run(quick: bool = False) -> list[dict]:

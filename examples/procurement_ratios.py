@@ -21,7 +21,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from mechanisms.procurement.experiment import run_experiment  # noqa: E402
+from mechanisms.procurement.experiments import run_experiment  # noqa: E402
 from mechanisms.procurement.valuations import VALUATIONS  # noqa: E402
 
 

@@ -14,19 +14,23 @@ model::
 from . import baselines  # noqa: F401  (registers sd, rsd)
 from . import ocam, procurement, sem  # noqa: F401  (register their mechanisms)
 from . import fair_division  # noqa: F401  (registers deferred_priority, naive_matching, priority_matching, round_robin)
+from . import mutants  # noqa: F401  (registers the mutants, tagged spec.mutant_of; after their parents)
 from .engine import RunRecord, apply_deviations, run_schedule
 from .errors import ConfigError, InvariantError
-from .market import Goods, bundle_items, bundle_mask, bundle_size, masks_to_matrix
+from .market import Goods, Market, bundle_items, bundle_mask, bundle_size, masks_to_matrix
+from .mechanism_registry import MECHANISMS, make_mechanism, register_mechanism, registered_mechanisms
+from .online_mechanism import OnlineMechanism
+from .params import ParamSpec
 from .preferences import AgentType, BundleRanking, Cost, WeakOrder
-from .protocol import (MECHANISMS, Claim, Market, MechanismSpec, OnlineMechanism, ParamSpec,
-                       checked_step, make_mechanism, register_mechanism)
 from .reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome, Report
 from .rng import Streams
+from .spec import Claim, MechanismSpec
+from .step_invariants import checked_step
 
 __all__ = [
     "AgentType", "BundleOutcome", "BundleRanking", "Claim", "ConfigError", "Cost", "Goods",
     "HireOutcome", "InvariantError", "MECHANISMS", "Market", "MechanismSpec", "ObjectOutcome",
     "OnlineMechanism", "Outcome", "ParamSpec", "Report", "RunRecord", "Streams", "WeakOrder",
     "apply_deviations", "bundle_items", "bundle_mask", "bundle_size", "checked_step",
-    "make_mechanism", "masks_to_matrix", "register_mechanism", "run_schedule",
+    "make_mechanism", "masks_to_matrix", "register_mechanism", "registered_mechanisms", "run_schedule",
 ]

@@ -10,10 +10,14 @@ provides that, for every mechanism, through the online protocol only (``start``,
 - :class:`Snapshotter` copies a mechanism's state with :mod:`pickle` (C speed; the snapshots
   never leave the process and are never read from a file). Objects that are immutable by
   construction (frozen dataclasses such as types, reports, outcomes, goods; the run's
-  :class:`~mechanisms.rng.Streams`; the public :class:`~mechanisms.protocol.Market`; frozensets;
+  :class:`~mechanisms.rng.Streams`; the public :class:`~mechanisms.market.Market`; frozensets;
   numpy arrays that own their data and are read-only; classes a mechanism lists in
-  ``snapshot_shared``) are shared between snapshots rather than copied.
+  ``snapshot_shared``) are shared between snapshots rather than copied; a plain numeric array
+  is stored as one buffer (numpy's own reduction costs several calls per array).
   A mechanism whose state cannot be pickled is copied with :func:`copy.deepcopy` instead.
+- :class:`ConstantState` is a mixin for a mechanism's state objects: the attributes it names
+  as no longer changing (OCAM's posted prices and f once the sample has closed, a procurement
+  stage's parameters) travel as one shared object, so a checkpoint copies what an arrival changes.
 - :class:`CheckpointedRun` steps the truthful schedule forward as far as needed, keeps a bounded
   number of checkpoints (state before a tick), and answers :meth:`CheckpointedRun.replay`.
 
@@ -34,12 +38,15 @@ from typing import Any
 
 import numpy as np
 
-from .engine import RunRecord, apply_deviations
+from .engine import RunRecord, apply_deviations, configuration
 from .errors import ConfigError, InvariantError
+from .market import Market
+from .online_mechanism import OnlineMechanism, published
 from .preferences import AgentType
-from .protocol import Market, OnlineMechanism, checked_step
+from .public_state import PublicState
 from .reports import Outcome, Report
 from .rng import Streams
+from .step_invariants import checked_step
 
 Factory = Callable[[], OnlineMechanism]
 
@@ -49,9 +56,112 @@ DEFAULT_CHECKPOINTS = 128
 _ATOMIC = (int, float, str, bool, bytes, type(None), complex)
 
 
+def _array(buf: bytes | bytearray, dtype: str, shape: tuple[int, ...], order: str) -> np.ndarray:
+    """Return the array over ``buf`` (writeable when ``buf`` is a bytearray): a snapshot's array."""
+    a = np.frombuffer(buf, dtype=dtype)
+    return a if len(shape) == 1 else a.reshape(shape, order=order)
+
+
+class _Pickler(pickle.Pickler):
+    """A pickler whose numeric arrays cost one buffer each.
+
+    numpy's own reduction of an array pickles its dtype as an object and rebuilds it through
+    several calls; checkpoints copy many small arrays, so a plain numeric array (bool, integer,
+    float, complex; no fields) is stored as its bytes, dtype string, shape and memory order.
+    Like numpy's pickle, a writeable array loads writeable (over a bytearray) and a read-only
+    one read-only (over bytes), with the same values, dtype, shape and layout.
+    """
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is np.ndarray and obj.dtype.kind in "biufc":
+            order = "F" if obj.flags.f_contiguous and not obj.flags.c_contiguous else "C"
+            raw = obj.tobytes(order=order)
+            return _array, (bytearray(raw) if obj.flags.writeable else raw, obj.dtype.str, obj.shape, order)
+        return NotImplemented
+
+
 def _frozen_dataclass(t: type) -> bool:
     p = getattr(t, "__dataclass_params__", None)
     return p is not None and p.frozen
+
+
+class Constants(dict):
+    """Attributes of a state object that no longer change: one object that snapshots share.
+
+    ``names`` are the attributes it stands for; ``copied`` those (plain dicts and lists) that
+    each loaded state gets its own shallow copy of.
+    """
+
+    def __init__(self, names: tuple[str, ...], values: dict[str, Any]):
+        super().__init__(values)
+        self.names = names
+        self.copied = tuple(k for k, v in values.items() if type(v) in (dict, list))
+
+
+def _shareable(v: Any, shared: tuple[type, ...]) -> bool:
+    """Return True when ``v`` may be shared by every copy of a state (it cannot change in place)."""
+    t = type(v)
+    if t in _ATOMIC or _frozen_dataclass(t) or issubclass(t, shared):
+        return True
+    return t is np.ndarray and not v.flags.writeable and v.base is None
+
+
+class ConstantState:
+    """Mixin: attributes that no longer change travel in state snapshots as one shared object.
+
+    :meth:`snapshot_constants` names them (from now on; the default is the class attribute
+    ``SNAPSHOT_CONSTANTS``). :meth:`__getstate__` stores those that cannot change in place
+    (atomic values, frozen dataclasses, read-only arrays that own their data, instances of the
+    classes in ``snapshot_shared``, the :class:`Snapshotter`'s own shared kinds) and plain
+    dicts and lists (copied, shallowly, for each loaded state) in one :class:`Constants`, which
+    snapshots share; everything else is per-copy state as usual. The mapping is rebuilt
+    whenever one of them was replaced, so a snapshot always holds the current values. Its
+    purpose is speed: a checkpoint then copies only what an arrival changes.
+    """
+
+    SNAPSHOT_CONSTANTS: tuple[str, ...] = ()
+
+    def snapshot_constants(self) -> tuple[str, ...]:
+        """Return the names of the attributes that no longer change."""
+        return self.SNAPSHOT_CONSTANTS
+
+    def __getstate__(self) -> dict[str, Any] | tuple[Constants, dict[str, Any]]:
+        """Return (the shared :class:`Constants`, the other attributes), or the attributes when none is constant."""
+        state = self.__dict__.copy()
+        fixed = state.pop("_constants", None)
+        names = self.snapshot_constants()
+        if not names:
+            return state
+        if fixed is None or fixed.names != names or any(
+                state.get(k) is not v if type(v) not in (dict, list) else state.get(k) != v
+                for k, v in fixed.items()):
+            shared = (Streams, Market, frozenset, Constants) + tuple(getattr(type(self), "snapshot_shared", ()))
+            values = {}
+            for k in names:
+                v = state.get(k, _ABSENT)
+                if type(v) in (dict, list):
+                    values[k] = type(v)(v)  # a private copy: each loaded state gets its own
+                elif v is not _ABSENT and _shareable(v, shared):
+                    values[k] = v
+            fixed = self._constants = Constants(names, values)
+        for k in fixed:
+            del state[k]
+        return fixed, state
+
+    def __setstate__(self, state: dict[str, Any] | tuple[Constants, dict[str, Any]]) -> None:
+        d = self.__dict__
+        if isinstance(state, tuple):
+            fixed, live = state
+            d.update(fixed)
+            for k in fixed.copied:
+                d[k] = type(d[k])(d[k])
+            d.update(live)
+            self._constants = fixed
+        else:
+            d.update(state)
+
+
+_ABSENT = object()
 
 
 class Snapshotter:
@@ -67,7 +177,7 @@ class Snapshotter:
     def __init__(self, shared_types: tuple[type, ...] = ()):
         self._shared: list[Any] = []
         self._index: dict[int, int] = {}
-        self._shared_types = (Streams, Market, frozenset) + tuple(shared_types)
+        self._shared_types = (Streams, Market, frozenset, Constants) + tuple(shared_types)
         self._kind_cache: dict[type, bool] = {}
         self.uses_pickle = True
 
@@ -85,7 +195,7 @@ class Snapshotter:
             self._kind_cache.clear()
         if self.uses_pickle:
             buf = io.BytesIO()
-            p = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+            p = _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
             shared, index, is_shared = self._shared, self._index, self._is_shared
 
             def persistent_id(obj: Any) -> int | None:
@@ -173,11 +283,12 @@ class CheckpointedRun:
         n_ticks = len(self.schedule)
         self.every = max(1, -(-n_ticks // max(1, checkpoints)))
         self.mech = factory()
+        self.config = configuration(self.mech)
         self.snap = Snapshotter()
         self.mech.start(Streams(self.seed))
         self.tick = 0
         self.outcomes: dict[int, Outcome] = {}
-        self.public: list[dict[str, Any]] = []
+        self.public: list[PublicState | None] = []
         self.checkpoints: dict[int, Any] = {0: self.snap.dump(self.mech)}
         self.error: InvariantError | None = None
         self.error_tick: int | None = None
@@ -213,7 +324,7 @@ class CheckpointedRun:
             self.steps += 1
             for o in outs:
                 self.outcomes[o.agent] = o
-            self.public.append(self.mech.public() if self.record_public else {})
+            self.public.append(published(self.mech) if self.record_public else None)
             self.tick += 1
 
     def record(self) -> RunRecord:
@@ -221,7 +332,8 @@ class CheckpointedRun:
         if self._record is None:
             self.advance()
             summary = self.mech.summary() if self.error is None else {}
-            self._record = RunRecord(self.seed, self.schedule, self.outcomes, self.public, summary, self.mech)
+            self._record = RunRecord(self.seed, self.schedule, self.outcomes, self.public, summary, self.mech,
+                                     self.config)
         return self._record
 
     def state_snapshot(self, t: int) -> Any:
@@ -281,7 +393,7 @@ class CheckpointedRun:
             mech.streams = streams
         stop = self.n_ticks - 1 if to_end else last
         outcomes: dict[int, Outcome] = {}
-        public: list[dict[str, Any]] = []
+        public: list[PublicState | None] = []
         states: dict[int, OnlineMechanism] = {}
         dev_ticks = {ticks[a] for a in dev}
         res = Replay(dict(dev), outcomes, first, stop, states=states)
@@ -299,12 +411,13 @@ class CheckpointedRun:
             for o in outs:
                 outcomes[o.agent] = o
             if to_end:
-                public.append(mech.public() if self.record_public else {})
+                public.append(published(mech) if self.record_public else None)
         if to_end and res.error is None:
             base = self.record()
             full = {**base.outcomes, **outcomes}
             sched = apply_deviations(self.schedule, dev)
-            res.record = RunRecord(self.seed, sched, full, base.public[:first] + public, mech.summary(), mech)
+            res.record = RunRecord(self.seed, sched, full, base.public[:first] + public, mech.summary(), mech,
+                                   self.config)
         return res
 
 
@@ -317,10 +430,11 @@ def replay_from_scratch(factory: Factory, schedule: Sequence[Sequence[Report]], 
     are returned) instead of propagating.
     """
     mech = factory()
+    config = configuration(mech)
     mech.start(Streams(int(seed)))
     sched = apply_deviations(schedule, deviations)
     outcomes: dict[int, Outcome] = {}
-    public: list[dict[str, Any]] = []
+    public: list[PublicState | None] = []
     err = None
     for t, reports in enumerate(sched):
         try:
@@ -330,7 +444,7 @@ def replay_from_scratch(factory: Factory, schedule: Sequence[Sequence[Report]], 
             break
         for o in outs:
             outcomes[o.agent] = o
-        public.append(mech.public())
+        public.append(published(mech))
     summary = mech.summary() if err is None else {}
-    return RunRecord(int(seed), sched, outcomes, public, summary, mech), err
+    return RunRecord(int(seed), sched, outcomes, public, summary, mech, config), err
 

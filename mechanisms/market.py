@@ -1,4 +1,7 @@
-"""Goods, capacities and bundles: the market primitives every mechanism shares.
+"""Goods, capacities, bundles and the public market: the primitives every mechanism shares.
+
+:class:`Market` is the public description of a market (kind, goods, known population size,
+horizon, family data); :class:`Goods` its goods and capacities.
 
 Bundles are subsets of goods with at most one unit of each (OCAM paper, Section 2: a bundle
 is x in {0,1}^m). They are stored as integer bitmasks (bit j set when good j is in the
@@ -16,8 +19,9 @@ overflows for m > 63.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -109,6 +113,58 @@ class Goods:
     def format_bundle(self, mask: int) -> str:
         """Return ``"{a,b}"`` for a bundle, ``"{}"`` for the empty bundle."""
         return "{" + ",".join(self.bundle_names(mask)) + "}"
+
+
+@dataclass
+class Market:
+    """The public description of a market (what every participant may know).
+
+    Parameters
+    ----------
+    kind : str
+        ``"bundles"`` (combinatorial assignment: OCAM, SD over bundles), ``"objects"`` (unit
+        demand with a null option: SEM, SD-RTB), ``"procurement"`` or ``"fair_division"``
+        (fixed agents, goods arriving one per time step: :mod:`mechanisms.fair_division`).
+    goods : Goods, optional
+        Goods and capacities (bundle and object markets). For object markets the null
+        option is implicit, with unbounded supply (SEM Section 2: s_o > |I|).
+    max_bundle_size : int, optional
+        Largest bundle an agent may demand (bundle markets).
+    n_agents : int, optional
+        Known population size n (OCAM Section 4.2 and the procurement setting assume n known).
+    horizon : int, optional
+        Number of periods T, when the market has a fixed horizon (SEM).
+    extra : dict
+        Family-specific public data (procurement budget and valuation, SEM arrival
+        distribution, ...). Families may also subclass :class:`Market`.
+    """
+
+    kind: str
+    goods: Goods | None = None
+    max_bundle_size: int | None = None
+    n_agents: int | None = None
+    horizon: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require(self.kind in ("bundles", "objects", "procurement", "fair_division"), "market.kind", self.kind,
+                'one of "bundles", "objects", "procurement", "fair_division"')
+        if self.kind in ("bundles", "objects"):
+            require(isinstance(self.goods, Goods), "market.goods", self.goods, "a Goods instance")
+        if self.max_bundle_size is not None:
+            require(isinstance(self.max_bundle_size, (int, np.integer)) and self.max_bundle_size >= 1,
+                    "market.max_bundle_size", self.max_bundle_size, "a positive integer")
+        if self.n_agents is not None:
+            require(isinstance(self.n_agents, (int, np.integer)) and self.n_agents >= 1,
+                    "market.n_agents", self.n_agents, "a positive integer")
+
+    @property
+    def type_class(self) -> type:
+        """The preference/cost class agents of this market report."""
+        from .preferences import PREFERENCE_KINDS  # preferences imports this module
+
+        return PREFERENCE_KINDS[{"bundles": "bundles", "objects": "objects", "procurement": "cost",
+                                 "fair_division": "fair_division"}[self.kind]]
 
 
 def bundle_mask(items: Iterable[int]) -> int:

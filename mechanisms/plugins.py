@@ -1,10 +1,10 @@
 """Mechanisms written outside the package ("bring your own mechanism", issue 14, item 3).
 
 A mechanism of one's own is a class implementing the online protocol
-(:class:`~mechanisms.protocol.OnlineMechanism`: a ``spec`` of type
-:class:`~mechanisms.protocol.MechanismSpec` and a ``step(tick, reports)`` method; see
+(:class:`~mechanisms.online_mechanism.OnlineMechanism`: a ``spec`` of type
+:class:`~mechanisms.spec.MechanismSpec` and a ``step(tick, reports)`` method; see
 ``docs/bring_your_own_mechanism.md``). Two ways bring it in, and once loaded it is registered in
-:data:`~mechanisms.protocol.MECHANISMS` under ``spec.name`` like a built-in mechanism, so the
+:data:`~mechanisms.mechanism_registry.MECHANISMS` under ``spec.name`` like a built-in mechanism, so the
 scenario files, the auditor, counterexample replays and ``python -m abm list`` treat it the same:
 
 1. **An entry point** in the user's own installed package, group :data:`ENTRY_POINT_GROUP`
@@ -36,7 +36,9 @@ import sys
 from typing import Any
 
 from .errors import ConfigError, require
-from .protocol import MECHANISMS, MechanismSpec, OnlineMechanism
+from .mechanism_registry import MECHANISMS
+from .online_mechanism import OnlineMechanism
+from .spec import MechanismSpec
 
 #: The entry point group a user's package declares its mechanisms in.
 ENTRY_POINT_GROUP = "mechbed.mechanisms"
@@ -63,11 +65,11 @@ def check_mechanism_class(obj: Any, origin: str, field: str = "mechanism.name") 
     ``procurement``, and an implemented ``step`` (the protocol of DESIGN.md, "One tick").
     """
     require(isinstance(obj, type) and issubclass(obj, OnlineMechanism), field, origin,
-            "a class derived from mechanisms.protocol.OnlineMechanism "
+            "a class derived from mechanisms.online_mechanism.OnlineMechanism "
             "(see docs/bring_your_own_mechanism.md)")
     spec = getattr(obj, "spec", None)
     require(isinstance(spec, MechanismSpec), f"{field} ({origin}).spec", spec,
-            "a mechanisms.protocol.MechanismSpec class attribute")
+            "a mechanisms.spec.MechanismSpec class attribute")
     require(isinstance(spec.name, str) and re.fullmatch(r"[A-Za-z_][\w.-]*", spec.name or "") is not None,
             f"{field} ({origin}).spec.name", spec.name, "a short name (letters, digits, _ . -)")
     kinds = tuple(spec.market_kinds)
@@ -175,17 +177,16 @@ def import_mechanism(spec: str, *, allow_import: bool = False, base_dir: str | p
 
 
 def resolve_mechanism(name: str, *, allow_import: bool = False, base_dir: str | pathlib.Path | None = None,
-                      field: str = "mechanism.name", also: Any = ()) -> str:
+                      field: str = "mechanism.name") -> str:
     """Return the registered name of the mechanism a scenario names.
 
     ``name`` is a registered name (returned unchanged), the name of an installed entry point
     of :data:`ENTRY_POINT_GROUP` (loaded and registered), or ``module:Class`` (imported only
-    with ``allow_import``, see :func:`import_mechanism`). ``also`` holds further known names
-    (the auditor's mutants) that are returned unchanged. Raises :class:`ConfigError` naming
-    ``field`` otherwise, listing the registered names.
+    with ``allow_import``, see :func:`import_mechanism`); mutants are registered names too.
+    Raises :class:`ConfigError` naming ``field`` otherwise, listing the registered names.
     """
     require(isinstance(name, str) and name != "", field, name, "a mechanism name")
-    if name in MECHANISMS or name in also:
+    if name in MECHANISMS:
         return name
     if is_import_spec(name):
         key = (name.strip(), str(pathlib.Path(base_dir or ".").resolve()))
@@ -195,6 +196,5 @@ def resolve_mechanism(name: str, *, allow_import: bool = False, base_dir: str | 
     loaded = load_entry_point(name, field)
     if loaded is not None:
         return loaded
-    extra = f" (or a mutant: {sorted(also)})" if also else ""
-    raise ConfigError(field, name, f"one of the registered mechanisms {MECHANISMS.names()}{extra}, an installed "
+    raise ConfigError(field, name, f"one of the registered mechanisms {MECHANISMS.names()}, an installed "
                                    f"entry point of {ENTRY_POINT_GROUP!r}, or module:Class with --allow-import")

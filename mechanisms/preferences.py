@@ -203,14 +203,18 @@ class BundleRanking:
         return max((int(b).bit_count() for b in self.bundles), default=0)
 
     def rank(self, bundle: int) -> int:
-        """Return the position of ``bundle`` (0 = best); ``len(bundles)`` for the empty bundle.
+        """Return the position of ``bundle`` in the agent's order, 0 = best, worst last.
 
-        Bundles outside the feasible set also get ``len(bundles)`` (no better than empty);
-        use :meth:`is_acceptable` to tell them apart.
+        The one bundle ranking (the auditor's gains, EF1, GSP1, run tables and sweeps all read
+        it), OCAM Section 3.1: the listed bundles are the feasible set Psi_i ordered by
+        succ_i, so bundle r of the list has rank r; the empty bundle, feasible by free disposal
+        and least preferred (r_i(0) = 0), has rank ``len(bundles)``; any other bundle is
+        infeasible for the agent (r_i(x) = -inf) and has rank ``len(bundles) + 1``, strictly
+        below the empty bundle.
         """
         if bundle == 0:
             return len(self.bundles)
-        return self._rank.get(int(bundle), len(self.bundles))
+        return self._rank.get(int(bundle), len(self.bundles) + 1)
 
     def is_acceptable(self, bundle: int) -> bool:
         """Return True for the empty bundle and every listed bundle."""
@@ -390,6 +394,15 @@ class Cost:
         require(isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool)
                 and math.isfinite(float(v)) and float(v) >= 0, "cost", v, "a finite non-negative number")
         object.__setattr__(self, "value", float(v))
+
+    def utility(self, outcome) -> float:
+        """Return the seller's utility of a hire outcome: ``payment - c_i`` when hired, else 0.
+
+        Budget-feasible paper, Section 2 (quasi-linear utility; an unhired seller is paid
+        nothing and bears no cost). ``outcome`` is a :class:`~mechanisms.reports.HireOutcome`.
+        The one definition: the auditor, the run tables and the checks all read it.
+        """
+        return float(outcome.payment) - self.value if outcome.hired else 0.0
 
 
 #: Every preference/cost type, for isinstance checks.

@@ -17,8 +17,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mechanisms.errors import ConfigError, require
+from mechanisms.market import Market
+from mechanisms.params import ParamSpec, resolve_params
 from mechanisms.preferences import AgentType
-from mechanisms.protocol import Market
+from mechanisms.public_state import PublicState
 from mechanisms.registry import Registry
 
 
@@ -32,38 +34,73 @@ class PublicInfo:
         The public market description.
     tick : int
         The current tick.
-    public : Mapping
+    public : PublicState
         What the mechanism has made public so far (``OnlineMechanism.public()`` before this
-        tick: posted prices, phase, remaining capacity, ...).
+        tick), an instance of the class its spec declares (``spec.public_state``: posted
+        prices, phase, remaining capacity, ...). The default is the base class: nothing
+        published (a strategy called outside a run).
+    agent : int or None
+        The reporting agent's own id (it knows who it is: a procurement seller needs it for
+        its marginal value v(i|S)); None when the caller does not say.
     """
 
     market: Market
     tick: int
-    public: Mapping[str, Any] = field(default_factory=dict)
+    public: PublicState = field(default_factory=PublicState)
+    agent: int | None = None
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.public, PublicState), "info.public", type(self.public).__name__,
+                "a mechanisms.public_state.PublicState (what the mechanism's public() returns)")
+
+    def seen_by(self, agent: int) -> PublicInfo:
+        """Return this information as agent ``agent`` sees it (the same, with its own id)."""
+        return PublicInfo(self.market, self.tick, self.public, int(agent))
 
 
-class Strategy(ABC):
-    """A unilateral reporting strategy.
+class Declared:
+    """What unilateral and coalition strategies share: a name, a version, declared parameters.
 
     Subclasses set ``name``, ``kinds`` (the market kinds they apply to), ``probes`` (the claim
-    they probe, for the README table) and ``params`` (name -> default); the constructor
-    validates parameters.
+    they probe, for the README table) and ``params``, a tuple of
+    :class:`~mechanisms.params.ParamSpec` (as mechanisms declare theirs; builders in
+    :mod:`strategies.validation`). The constructor resolves the parameters through the specs
+    (unknown names and bad values raise :class:`ConfigError` naming
+    ``<field_root>.<name>.<param>``) into ``self.p``, then calls :meth:`validate` for checks
+    across parameters. ``version`` follows PettingZoo's ``_vN`` rule: bump it whenever a
+    change to the strategy may alter the reports it produces (and so any stored result).
     """
 
     name: ClassVar[str]
+    version: ClassVar[int] = 1
     kinds: ClassVar[tuple[str, ...]] = ("bundles", "objects", "procurement")
     probes: ClassVar[str] = ""
-    params: ClassVar[dict[str, Any]] = {}
+    params: ClassVar[tuple[ParamSpec, ...]] = ()
+    #: First part of a bad parameter's error field.
+    field_root: ClassVar[str] = "strategy"
 
     def __init__(self, **params: Any):
-        unknown = set(params) - set(self.params)
-        for k in unknown:
-            raise ConfigError(f"strategy.{self.name}.{k}", params[k], f"a parameter among {sorted(self.params)}")
-        self.p = {**self.params, **params}
+        self.p = resolve_params(self.params, params, f"{self.field_root}.{self.name}.", self.name)
         self.validate()
 
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Return every parameter's default value, in declaration order."""
+        return {p.name: p.default for p in cls.params}
+
     def validate(self) -> None:
-        """Check ``self.p``; raise :class:`ConfigError` naming the parameter."""
+        """Check ``self.p`` across parameters; raise :class:`ConfigError` naming the parameter."""
+
+    def spec(self) -> str:
+        """Return the spec string that rebuilds this strategy (``name:k=v,...``, changed parameters only)."""
+        defaults = self.defaults()
+        changed = {k: v for k, v in self.p.items() if defaults.get(k) != v}
+        return self.name + (":" + ",".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"
+                                            for k, v in sorted(changed.items())) if changed else "")
+
+
+class Strategy(Declared, ABC):
+    """A unilateral reporting strategy (parameters, version and spec string: :class:`Declared`)."""
 
     @abstractmethod
     def report(self, true_type: AgentType, info: PublicInfo, rng: np.random.Generator) -> AgentType:
@@ -73,12 +110,6 @@ class Strategy(ABC):
     def is_truthful(self) -> bool:
         """True for strategies that always declare the true type."""
         return False
-
-    def spec(self) -> str:
-        """Return the spec string that rebuilds this strategy (``name:k=v,...``)."""
-        changed = {k: v for k, v in self.p.items() if self.params.get(k) != v}
-        return self.name + (":" + ",".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"
-                                            for k, v in sorted(changed.items())) if changed else "")
 
     def __repr__(self) -> str:
         return f"<strategy {self.spec()}>"

@@ -12,17 +12,16 @@ from .base import STRATEGIES
 from .coalitions import COALITION_STRATEGIES
 
 
-
 def mechanisms_of_kind(kind: str) -> str:
     """Return the registered mechanisms (names) of a market kind, comma-separated."""
     import mechanisms  # noqa: F401  (registers every mechanism family)
-    from mechanisms.protocol import MECHANISMS
+    from mechanisms.mechanism_registry import registered_mechanisms
 
-    return ", ".join(n for n, cls in MECHANISMS.items() if kind in cls.spec.market_kinds)
+    return ", ".join(n for n, cls in registered_mechanisms() if kind in cls.spec.market_kinds)
 
 
-def _params(params: dict) -> str:
-    return ", ".join(f"`{k}={v!r}`" for k, v in params.items()) or "-"
+def _params(defaults: dict) -> str:
+    return ", ".join(f"`{k}={v!r}`" for k, v in defaults.items()) or "-"
 
 
 def _first_line(doc: str | None) -> str:
@@ -38,7 +37,7 @@ def strategy_table() -> str:
             if name.endswith("_test") or name.endswith("_mutant"):
                 continue
             mechs = "; ".join(f"{k}: {mechanisms_of_kind(k)}" for k in cls.kinds)
-            rows.append(f"| `{name}` | {family} | {_params(cls.params)} | {mechs} | {_first_line(cls.__doc__)} "
+            rows.append(f"| `{name}` | {family} | {_params(cls.defaults())} | {mechs} | {_first_line(cls.__doc__)} "
                         f"| {cls.probes} |")
     return "\n".join(rows)
 

@@ -20,7 +20,7 @@ import numpy as np
 from mechanisms.errors import ConfigError, require
 from mechanisms.registry import Registry
 
-from .validation import split_spec
+from .base import split_spec
 
 GraphBuilder = Callable[..., nx.Graph]
 

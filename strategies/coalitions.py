@@ -21,49 +21,37 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
 from mechanisms.errors import ConfigError, require
 from mechanisms.market import bundle_items
 from mechanisms.preferences import AgentType, BundleRanking
+from mechanisms.public_state import BundlesPublic, GoodsPublic
 from mechanisms.registry import Registry
 from mechanisms.reports import Outcome
 from mechanisms.rng import Streams
 
-from . import public_view
-from .base import PublicInfo
+from .base import Declared, PublicInfo, split_spec
 from .coalition_graphs import COALITION_GRAPHS, build_graph, draw_coalitions, make_graph  # noqa: F401
 from .cost import ShadeMultiplicative, Withhold
 from .orders import join, kind_of, same_space, split
-from .validation import check_choice, check_int, check_real, split_spec
+from .validation import choice_param, flag_param, int_param, real_param
 
 #: Tolerance for "strictly better" in gain accounting.
 GAIN_TOL = 1e-9
 
 
-class CoalitionStrategy(ABC):
+class CoalitionStrategy(Declared, ABC):
     """A joint reporting strategy of a group of agents.
 
-    Subclasses set ``name``, ``kinds``, ``probes`` and ``params`` (name -> default) and
-    implement :meth:`joint_reports`; :meth:`reports` validates the members first.
+    Subclasses set ``name``, ``kinds``, ``probes`` and ``params`` (a tuple of ``ParamSpec``;
+    see :class:`~strategies.base.Declared`, which also gives ``version`` and :meth:`spec`)
+    and implement :meth:`joint_reports`; :meth:`reports` validates the members first.
     """
 
-    name: ClassVar[str]
-    kinds: ClassVar[tuple[str, ...]] = ("bundles", "objects", "procurement")
-    probes: ClassVar[str] = ""
-    params: ClassVar[dict[str, Any]] = {}
-
-    def __init__(self, **params: Any):
-        for k in set(params) - set(self.params):
-            raise ConfigError(f"coalition_strategy.{self.name}.{k}", params[k],
-                              f"a parameter among {sorted(self.params)}")
-        self.p = {**self.params, **params}
-        self.validate()
-
-    def validate(self) -> None:
-        """Check ``self.p``; raise :class:`ConfigError` naming the parameter."""
+    field_root = "coalition_strategy"
 
     def reports(self, members: Mapping[int, AgentType], info: PublicInfo,
                 rng: np.random.Generator) -> dict[int, AgentType]:
@@ -89,12 +77,6 @@ class CoalitionStrategy(ABC):
     def joint_reports(self, members: dict[int, AgentType], info: PublicInfo,
                       rng: np.random.Generator) -> dict[int, AgentType]:
         """Return the reports of ``members`` (ids ascending, already validated)."""
-
-    def spec(self) -> str:
-        """Return the spec string that rebuilds this strategy (``name:k=v,...``)."""
-        changed = {k: v for k, v in self.p.items() if self.params.get(k) != v}
-        return self.name + (":" + ",".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}"
-                                            for k, v in sorted(changed.items())) if changed else "")
 
     def __repr__(self) -> str:
         return f"<coalition strategy {self.spec()}>"
@@ -131,10 +113,8 @@ class CommonType(CoalitionStrategy):
     name = "common_type"
     kinds = ("bundles", "objects")
     probes = "OCAM GSP1 (Theorem 2(a), Definition 6); SEM SP1 / ET-EF"
-    params = {"which": "mode"}
-
-    def validate(self) -> None:
-        check_choice(self.name, self.p, "which", ("mode", "first", "random"))
+    params = (choice_param("which", "mode", "the common type: the most common member type, the first "
+                           "member's, or a random member's", ("mode", "first", "random")),)
 
     def joint_reports(self, members, info, rng):
         ids = list(members)
@@ -156,7 +136,7 @@ def _sd_choice(t: BundleRanking, info: PublicInfo) -> int:
     OCAM Mechanism 1, sample loop: x_i = max_{succ_i}{x in Psi_i : sum x_l <= eps_s c}; without
     published capacity the agent expects its top bundle.
     """
-    rem = public_view.remaining(info, t.m)
+    rem = info.public.remaining_vector(t.m) if isinstance(info.public, GoodsPublic) else None
     if rem is None:
         return t.bundles[0] if t.bundles else 0
     blocked = 0
@@ -181,13 +161,11 @@ class SampleCollusion(CoalitionStrategy):
     name = "sample_collusion"
     kinds = ("bundles",)
     probes = "OCAM GSP1 (Theorem 2(a): sample agents face SD, Lemma 3)"
-    params = {"mode": "sd_only"}
-
-    def validate(self) -> None:
-        check_choice(self.name, self.p, "mode", ("sd_only", "avoid"))
+    params = (choice_param("mode", "sd_only", "declare the SD bundle only, or also bundles avoiding the "
+                           "members' top goods", ("sd_only", "avoid")),)
 
     def joint_reports(self, members, info, rng):
-        if public_view.phase(info) != "sample":
+        if not isinstance(info.public, BundlesPublic) or info.public.phase != "sample":
             return dict(members)
         targets = 0
         for t in members.values():
@@ -218,11 +196,8 @@ class DemandReduction(CoalitionStrategy):
     name = "demand_reduction"
     kinds = ("bundles", "objects")
     probes = "OCAM GSP1 and ECEEI prices (Theorem 1); SEM SP1 (price impact vanishes, Corollary 1)"
-    params = {"level": 1, "coordinate": False}
-
-    def validate(self) -> None:
-        check_int(self.name, self.p, "level", 1)
-        check_choice(self.name, self.p, "coordinate", (True, False))
+    params = (int_param("level", 1, "largest bundle size (or number of classes) declared", lo=1),
+              flag_param("coordinate", False, "members avoid each other's declared top choices"))
 
     def _reduce(self, t: AgentType) -> AgentType:
         if isinstance(t, BundleRanking):
@@ -260,12 +235,10 @@ class BidRing(CoalitionStrategy):
     name = "bid_ring"
     kinds = ("procurement",)
     probes = "procurement universal truthfulness (Lemma 1) against groups; budget feasibility"
-    params = {"factor": 1.5, "mode": "inflate", "withhold": "at"}
-
-    def validate(self) -> None:
-        check_real(self.name, self.p, "factor", 0.0, lo_open=True)
-        check_choice(self.name, self.p, "mode", ("inflate", "designated"))
-        check_choice(self.name, self.p, "withhold", ("at", "above"))
+    params = (real_param("factor", 1.5, "bid = factor * cost", lo=0.0, lo_open=True),
+              choice_param("mode", "inflate", "everyone inflates, or one designated member does and the rest "
+                           "withhold", ("inflate", "designated")),
+              choice_param("withhold", "at", "the others' withhold mode (bid B, or above B)", ("at", "above")))
 
     def joint_reports(self, members, info, rng):
         inflate = ShadeMultiplicative(factor=self.p["factor"])

@@ -19,14 +19,17 @@ report is needed. A misreport that does not apply (no high good to swap) is the 
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from mechanisms.errors import ConfigError
 from mechanisms.fair_division.valuations import Interval, TwoValue, Valuation
+from mechanisms.params import ParamSpec, real_in
 
 from .base import PublicInfo, Strategy, register_strategy
+from .validation import int_param
 
 PROBES = "fair-division manipulability (the algorithms claim fairness, not truthfulness; Theorems 4.1, 5.2, 5.4)"
 
@@ -48,20 +51,12 @@ class ValuationMisreport(Strategy):
         raise NotImplementedError
 
 
-def _pos_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
-
-
 @register_strategy
 class SwapHigh(ValuationMisreport):
     """Swap which goods are high: ``k`` high goods declared low, ``k`` low goods declared high."""
 
     name = "fd_swap_high"
-    params = {"k": 1}
-
-    def validate(self) -> None:
-        if not _pos_int(self.p["k"]):
-            raise ConfigError("strategy.fd_swap_high.k", self.p["k"], "a non-negative integer")
+    params = (int_param("k", 1, "how many high goods to declare low (and low goods high)"),)
 
     def misreport(self, true, rng):
         tv = true.two_value()
@@ -80,12 +75,8 @@ class InflateAlpha(ValuationMisreport):
     """Declare ``alpha' = factor * alpha`` for the same high goods (interval: stretch values above 1)."""
 
     name = "fd_inflate_alpha"
-    params = {"factor": 2.0}
-
-    def validate(self) -> None:
-        f = self.p["factor"]
-        if isinstance(f, bool) or not isinstance(f, (int, float)) or not f >= 1:
-            raise ConfigError("strategy.fd_inflate_alpha.factor", f, "a number >= 1")
+    params = (ParamSpec("factor", 2.0, "alpha' = factor * alpha", check=real_in(1.0, math.inf),
+                        expected="a number >= 1"),)
 
     def misreport(self, true, rng):
         f = float(self.p["factor"])
@@ -101,11 +92,7 @@ class ClaimType(ValuationMisreport):
     """Claim agent type 2 (all goods equal: alpha = beta = 1) or 3 (low goods worthless: beta = 0)."""
 
     name = "fd_claim_type"
-    params = {"type": 2}
-
-    def validate(self) -> None:
-        if self.p["type"] not in (2, 3):
-            raise ConfigError("strategy.fd_claim_type.type", self.p["type"], "2 or 3 (Section 2 agent types)")
+    params = (ParamSpec("type", 2, "the claimed agent type", source="Section 2", choices=(2, 3)),)
 
     def misreport(self, true, rng):
         tv = true.two_value()
@@ -117,11 +104,7 @@ class HideHigh(ValuationMisreport):
     """Declare only the ``keep`` earliest high goods high, every other good low (same alpha, beta)."""
 
     name = "fd_hide_high"
-    params = {"keep": 0}
-
-    def validate(self) -> None:
-        if not _pos_int(self.p["keep"]):
-            raise ConfigError("strategy.fd_hide_high.keep", self.p["keep"], "a non-negative integer")
+    params = (int_param("keep", 0, "how many of the earliest high goods stay high"),)
 
     def misreport(self, true, rng):
         tv = true.two_value()

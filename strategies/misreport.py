@@ -17,11 +17,11 @@ import numpy as np
 from mechanisms.errors import ConfigError
 from mechanisms.market import bundle_items
 from mechanisms.preferences import AgentType
+from mechanisms.public_state import BundlesPublic, GoodsPublic
 
-from . import public_view
 from .base import PublicInfo, Strategy, register_strategy
 from .orders import Choices, join, kind_of, same_space, split
-from .validation import check_choice, check_int
+from .validation import choice_param, int_param
 
 
 def check_kind(strategy: Strategy, true_type: AgentType) -> str:
@@ -60,10 +60,7 @@ class SwapAdjacent(OrdinalMisreport):
 
     name = "swap"
     probes = "strategyproofness (OCAM GSP1, Theorem 2(a); SEM SP, Corollary 1); SD control"
-    params = {"rank": 0}
-
-    def validate(self) -> None:
-        check_int(self.name, self.p, "rank", 0)
+    params = (int_param("rank", 0, "swap ranks rank and rank + 1"),)
 
     def transform(self, choices, true_type, info, rng):
         r = self.p["rank"]
@@ -79,10 +76,7 @@ class Truncate(OrdinalMisreport):
 
     name = "truncate"
     probes = "strategyproofness (OCAM GSP1, Theorem 2(a); SEM SP); truncation also moves OCAM sample prices"
-    params = {"k": 1}
-
-    def validate(self) -> None:
-        check_int(self.name, self.p, "k", 0)
+    params = (int_param("k", 1, "how many acceptable choices to keep"),)
 
     def transform(self, choices, true_type, info, rng):
         k = self.p["k"]
@@ -106,10 +100,7 @@ class DemoteTop(OrdinalMisreport):
 
     name = "demote_top"
     probes = "strategyproofness (OCAM GSP1; SEM SP)"
-    params = {"by": 1}
-
-    def validate(self) -> None:
-        check_int(self.name, self.p, "by", 1)
+    params = (int_param("by", 1, "how many ranks to move the top choice down", lo=1),)
 
     def transform(self, choices, true_type, info, rng):
         out = list(choices)
@@ -139,10 +130,8 @@ class PromoteSafe(OrdinalMisreport):
 
     name = "promote_safe"
     probes = "strategyproofness (OCAM GSP1; SEM SP, greedy)"
-    params = {"rank": None}
-
-    def validate(self) -> None:
-        check_int(self.name, self.p, "rank", 0, allow_none=True)
+    params = (int_param("rank", None, "the rank to promote (None: the safest by published capacity)",
+                        allow_none=True),)
 
     def transform(self, choices, true_type, info, rng):
         out = list(choices)
@@ -152,7 +141,7 @@ class PromoteSafe(OrdinalMisreport):
         r = self.p["rank"]
         if r is None:
             size = true_type.m if kind == "bundles" else true_type.n_objects
-            rem = public_view.remaining(info, size)
+            rem = info.public.remaining_vector(size) if isinstance(info.public, GoodsPublic) else None
             if rem is None:
                 r = len(out) - 1
             else:
@@ -170,10 +159,7 @@ class ClaimIndifference(OrdinalMisreport):
     name = "claim_indifference"
     kinds = ("objects",)
     probes = "SEM strategyproofness (SP with one arrival per period, Corollary 2; SP1, Corollary 1)"
-    params = {"rank": 0}
-
-    def validate(self) -> None:
-        check_int(self.name, self.p, "rank", 0)
+    params = (int_param("rank", 0, "merge the classes at ranks rank and rank + 1"),)
 
     def transform(self, choices, true_type, info, rng):
         r = self.p["rank"]
@@ -194,11 +180,8 @@ class BreakIndifference(OrdinalMisreport):
     name = "break_indifference"
     kinds = ("objects",)
     probes = "SEM strategyproofness (SP1, Corollary 1); equal-type envy-freeness (Theorem 4)"
-    params = {"rank": 0, "order": "index"}
-
-    def validate(self) -> None:
-        check_int(self.name, self.p, "rank", 0)
-        check_choice(self.name, self.p, "order", ("index", "random"))
+    params = (int_param("rank", 0, "the indifference class to split"),
+              choice_param("order", "index", "order of the split objects", ("index", "random")))
 
     def transform(self, choices, true_type, info, rng):
         r = self.p["rank"]
@@ -237,18 +220,24 @@ class RandomPermutation(OrdinalMisreport):
 class Mimic(Strategy):
     """Declare the most common type seen so far (ties: the first published).
 
-    Reads the declared types the mechanism publishes (:func:`strategies.public_view.
-    observed_types`: ``type_counts``, ``types``, or the sample types of OCAM's budget function).
-    Falls back to the truthful report when nothing of the agent's kind is published.
+    Reads the declared types OCAM publishes when its sample closes (Mechanism 1: f's domain,
+    the sample's reported types, with their multiplicities; :class:`~mechanisms.public_state.
+    BundlesPublic`). No other mechanism publishes declared types, so the strategy applies to
+    bundle markets only; it reports truthfully while nothing of the agent's kind is published
+    (OCAM's sample phase).
     """
 
     name = "mimic"
-    kinds = ("bundles", "objects", "procurement")
-    probes = "OCAM GSP1 (a post-sample agent's outcome is that of the type it declares, Lemma 3); SEM ET-EF"
+    kinds = ("bundles",)
+    probes = "OCAM GSP1 (a post-sample agent's outcome is that of the type it declares, Lemma 3)"
 
     def report(self, true_type: AgentType, info: PublicInfo, rng: np.random.Generator) -> AgentType:
         check_kind(self, true_type)
-        seen = [(t, c) for t, c in public_view.observed_types(info).items() if same_space(t, true_type)]
+        pub = info.public
+        if not isinstance(pub, BundlesPublic) or pub.types is None or pub.seen_type_counts is None:
+            return true_type
+        seen = [(pub.types[k], int(c)) for k, c in pub.seen_type_counts.items()
+                if k in pub.types and same_space(pub.types[k], true_type)]
         if not seen:
             return true_type
         best = max(c for _, c in seen)

@@ -8,22 +8,20 @@
   with the period prices published, declare a strict preference for the cheapest object(s)
   of an indifference class.
 
-Both fall back to the truthful report when the information they need is not published (no
-phase/prices/budget function, the sample phase, or no candidate type qualifies).
+Both read the typed public state (:mod:`mechanisms.public_state`) and fall back to the
+truthful report when the information they need is not published (the sample phase, a
+mechanism that posts no prices, or no candidate type qualifies).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from mechanisms.preferences import AgentType, BundleRanking
+from mechanisms.public_state import BundlesPublic, GoodsPublic
 
-from . import public_view
 from .base import PublicInfo, Strategy, register_strategy
 from .misreport import OrdinalMisreport, check_kind
-from .validation import check_choice, check_int
-
-#: Phases in which OCAM's prices and budget function are fixed (after the sample).
-POST_SAMPLE_PHASES = ("online", "post-sample", "post_sample")
+from .validation import choice_param, int_param
 
 
 def outcome_ranks(true_type: BundleRanking, declared: BundleRanking, p: np.ndarray,
@@ -59,23 +57,18 @@ class BudgetShopping(Strategy):
     name = "budget_shopping"
     kinds = ("bundles",)
     probes = "OCAM GSP1 / EF1 for post-sample agents (Theorem 2(a),(b), Lemma 3)"
-    params = {"good": "truthful", "top": 1}
-
-    def validate(self) -> None:
-        check_choice(self.name, self.p, "good", ("truthful", "top"))
-        check_int(self.name, self.p, "top", 1)
+    params = (choice_param("good", "truthful", "which candidate types are good", ("truthful", "top")),
+              int_param("top", 1, "good = top: the candidate's bundles are among the true top ``top``", lo=1))
 
     def report(self, true_type: AgentType, info: PublicInfo, rng: np.random.Generator) -> AgentType:
         check_kind(self, true_type)
-        if public_view.phase(info) not in POST_SAMPLE_PHASES:
+        pub = info.public
+        if not isinstance(pub, BundlesPublic) or pub.phase != "online":
             return true_type
-        p = public_view.prices(info, true_type.m)
-        table = public_view.budget_table(info)
-        if p is None or table is None:
-            return true_type
-        p = p[:true_type.m]
-        table = [(t, b, w) for t, b, w in table if t.m == true_type.m]
-        if not table:
+        p = pub.price_vector(true_type.m)
+        table = [(t, np.array([b for b, _ in pairs]), np.array([q for _, q in pairs]))
+                 for t, pairs in pub.budget_table() if t.m == true_type.m and pairs]
+        if p is None or not table:
             return true_type
         if self.p["good"] == "top":
             bar = self.p["top"] - 1
@@ -109,20 +102,18 @@ class CheaperObject(OrdinalMisreport):
     name = "cheaper_object"
     kinds = ("objects",)
     probes = "SEM strategyproofness (SP, Corollary 2; SP1, Corollary 1) and equal-type envy-freeness"
-    params = {"rank": 0, "mode": "prefer"}
-
-    def validate(self) -> None:
-        check_int(self.name, self.p, "rank", 0)
-        check_choice(self.name, self.p, "mode", ("prefer", "only"))
+    params = (int_param("rank", 0, "the indifference class (0 = the top class)"),
+              choice_param("mode", "prefer", "rank the rest just below (prefer) or drop it (only)", ("prefer", "only")))
 
     def transform(self, choices, true_type, info, rng):
         r = self.p["rank"]
         out = list(choices)
-        p = public_view.prices(info, true_type.n_objects)
+        pub = info.public
+        p = pub.price_vector(true_type.n_objects) if isinstance(pub, GoodsPublic) else None
         if p is None or r >= len(out) or len(out[r]) < 2:
             return out, []
         cls = list(out[r])
-        rem = public_view.remaining(info, true_type.n_objects)
+        rem = pub.remaining_vector(true_type.n_objects)
         pool = [x for x in cls if rem is None or rem[x] >= 1] or cls
         cheapest = min(float(p[x]) for x in pool)
         head = tuple(x for x in pool if float(p[x]) <= cheapest)

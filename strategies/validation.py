@@ -1,48 +1,47 @@
-"""Parameter checks shared by the strategies (errors name ``strategy.<name>.<param>``)."""
+"""Parameter specs of the strategies: :class:`~mechanisms.params.ParamSpec` builders.
+
+Strategies declare their parameters as a tuple of ``ParamSpec`` like mechanisms do, and are
+validated by the same code (:func:`mechanisms.params.resolve_params`); errors name
+``strategy.<name>.<param>`` (``coalition_strategy.<name>.<param>`` for coalition strategies).
+"""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from mechanisms.errors import require
-
-from .base import _parse_value  # noqa: F401  (re-exported)
-from .base import split_spec as _split_spec
+from mechanisms.params import ParamSpec
 
 
-def _field(owner: str, name: str) -> str:
-    return f"strategy.{owner}.{name}"
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 
-def check_int(owner: str, p: Mapping[str, Any], name: str, lo: int = 0, allow_none: bool = False) -> None:
-    """Raise ConfigError unless ``p[name]`` is an integer >= ``lo`` (or None when allowed)."""
-    v = p[name]
-    if allow_none and v is None:
-        return
-    require(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= lo, _field(owner, name), v,
-            f"an integer >= {lo}" + (" or None" if allow_none else ""))
+def int_param(name: str, default: int | None, doc: str, lo: int = 0, allow_none: bool = False) -> ParamSpec:
+    """Return the spec of an integer parameter >= ``lo`` (or None when ``allow_none``)."""
+    return ParamSpec(name, default, doc, check=lambda v: (allow_none and v is None) or (_is_int(v) and v >= lo),
+                     expected=f"an integer >= {lo}" + (" or None" if allow_none else ""))
 
 
-def check_real(owner: str, p: Mapping[str, Any], name: str, lo: float = -math.inf, hi: float = math.inf,
-               lo_open: bool = False) -> None:
-    """Raise ConfigError unless ``p[name]`` is a finite real in [lo, hi] (or (lo, hi] when lo_open)."""
-    v = p[name]
-    ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(float(v))
-    if ok:
+def real_param(name: str, default: float, doc: str, lo: float = -math.inf, hi: float = math.inf,
+               lo_open: bool = False) -> ParamSpec:
+    """Return the spec of a finite real parameter in [lo, hi] (or (lo, hi] when ``lo_open``)."""
+
+    def check(v: Any) -> bool:
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            return False
         v = float(v)
-        ok = (v > lo if lo_open else v >= lo) and v <= hi
-    require(ok, _field(owner, name), p[name], f"a finite number in {'(' if lo_open else '['}{lo}, {hi}]")
+        return math.isfinite(v) and (v > lo if lo_open else v >= lo) and v <= hi
+
+    return ParamSpec(name, default, doc, check=check, expected=f"a finite number in {'(' if lo_open else '['}{lo}, {hi}]")
 
 
-def check_choice(owner: str, p: Mapping[str, Any], name: str, choices: tuple[Any, ...]) -> None:
-    """Raise ConfigError unless ``p[name]`` is one of ``choices``."""
-    require(p[name] in choices, _field(owner, name), p[name], f"one of {list(choices)}")
+def choice_param(name: str, default: Any, doc: str, choices: tuple[Any, ...]) -> ParamSpec:
+    """Return the spec of a parameter taking one of ``choices``."""
+    return ParamSpec(name, default, doc, choices=choices)
 
 
-def split_spec(spec: str | Mapping[str, Any], field: str, expected: str) -> tuple[str, dict[str, Any]]:
-    """Return ``(name, params)`` of a spec ``"name:k=v,k2=v2"`` (values are Python literals) or a
-    mapping ``{"name": ..., **params}``; raise ConfigError naming ``field`` otherwise."""
-    return _split_spec(spec, field, expected)  # one parser for every spec (strategies.base)
+def flag_param(name: str, default: bool, doc: str) -> ParamSpec:
+    """Return the spec of a True/False parameter (1 and 0 are refused: a flag is a bool)."""
+    return ParamSpec(name, default, doc, check=lambda v: isinstance(v, (bool, np.bool_)), expected="True or False")

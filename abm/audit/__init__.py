@@ -8,20 +8,19 @@ are cross-checked, every kept counterexample is reproduced from scratch.
 
 Entry points: :func:`audit` -> :class:`AuditReport` (``.table()``, ``.verdicts()``,
 ``.findings``, ``.save(dir)``); :func:`load_counterexample`, :func:`explain`,
-:func:`replay_counterexample`; mutants in :data:`MUTANTS` and the zoo in :mod:`abm.audit.zoo`;
+:func:`replay_counterexample`; the zoo of mutants (:mod:`mechanisms.mutants`) in :mod:`abm.audit.zoo`;
 :func:`sp1_study` across replica sizes.
 """
 from .audit import AuditReport, CheckedDeviation, audit, check_deviation
 from .claims import CLAIM_CHECKERS, AuditOptions, ClaimResult, Finding
-from .counterexample import (Counterexample, build_mechanism, explain, load_counterexample,
+from .counterexample import (Counterexample, explain, load_counterexample,
                              replay_counterexample, set_scenario_loader)
 from .gains import Comparison, compare
-from .mutants import MUTANTS
 from .replay import Deviation, Replayer, unilateral
 from .studies import SP1Study, sp1_study
 
 __all__ = [
     "AuditOptions", "AuditReport", "CLAIM_CHECKERS", "CheckedDeviation", "ClaimResult", "Comparison", "Finding",
-    "Counterexample", "Deviation", "MUTANTS", "Replayer", "SP1Study", "audit", "build_mechanism", "check_deviation",
+    "Counterexample", "Deviation", "Replayer", "SP1Study", "audit", "check_deviation",
     "compare", "explain", "load_counterexample", "replay_counterexample", "set_scenario_loader", "sp1_study", "unilateral",
 ]

@@ -28,11 +28,13 @@ from typing import Any
 
 import numpy as np
 
+from mechanisms.engine import Configuration
 from mechanisms.errors import ConfigError, InvariantError, require
+from mechanisms.online_mechanism import OnlineMechanism
 from mechanisms.preferences import AgentType
-from mechanisms.protocol import Claim, OnlineMechanism
 from mechanisms.reports import Outcome, Report
 from mechanisms.rng import Streams
+from mechanisms.spec import Claim
 
 from .claims import (NO_CHECKER, NOT_APPLICABLE, VIOLATED, AuditOptions, ClaimResult, DeviationCase, Finding,
                      checker_for, declared_distribution)
@@ -44,7 +46,7 @@ from .replay import PATHS, Deviation, Replayed, Replayer
 from .stats import binomial_pvalue, exact_interval, format_rate, wilson_interval, zero_rate_upper_bound
 
 #: Claims whose per-deviation events are evidence for an asymptotic statement, not violations.
-ASYMPTOTIC = {"sp1"}
+ASYMPTOTIC = {"sp1", "ordinal_efficiency_asymptotic"}
 
 #: Counterexamples kept in memory per claim (all violations are counted).
 KEEP_COUNTEREXAMPLES = 5
@@ -123,13 +125,13 @@ def resolve_claims(mech: OnlineMechanism, claims: Iterable[str | Claim] | None,
 
 
 def assumption_holds(claim: Claim, schedule: Sequence[Sequence[Report]],
-                     mech: OnlineMechanism | None = None) -> tuple[bool, str]:
+                     config: Configuration | None = None) -> tuple[bool, str]:
     """Return whether the run meets the claim's stated assumptions the auditor can test.
 
     See :func:`abm.audit.gates.gate_for`. Kept for callers of earlier versions; the auditor
     checks every claim either way and uses the answer to word the verdict.
     """
-    if mech is None:
+    if config is None:
         from .gates import _single_arrival_gate
 
         a = claim.assumptions.lower().replace(" ", "")
@@ -137,7 +139,7 @@ def assumption_holds(claim: Claim, schedule: Sequence[Sequence[Report]],
             g = _single_arrival_gate(schedule)
             return g.inside, "" if g.inside else f"assumption not met: {g.why}"
         return True, ""
-    g = gate_for(claim, mech, schedule)
+    g = gate_for(claim, config, schedule)
     return g.inside, g.why
 
 
@@ -146,7 +148,7 @@ def _stopped(claim: Claim, why: str) -> ClaimResult:
 
 
 def check_deviation(replayer: Replayer, deviation: Deviation, true_types: Mapping[int, AgentType],
-                    claims: Sequence[Claim], options: AuditOptions = AuditOptions(), path: str | None = None,
+                    claims: Sequence[Claim], options: AuditOptions | None = None, path: str | None = None,
                     skip: Mapping[str, str] | None = None, to_end: bool = False,
                     replayed: Replayed | None = None) -> CheckedDeviation:
     """Replay ``deviation`` and return its comparisons, per-claim verdicts and findings.
@@ -160,6 +162,7 @@ def check_deviation(replayer: Replayer, deviation: Deviation, true_types: Mappin
     """
     for a in deviation.reports:
         require(a in true_types, "true_types", a, "the true type of every deviating agent")
+    options = options if options is not None else AuditOptions()
     path = path or options.path
     kind = PATHS.get(path, path)
     if replayed is None:
@@ -315,7 +318,7 @@ class AuditReport:
         cell.paths[checked.replayed.path] += 1
         for k, r in checked.results.items():
             cell.claims.setdefault(k, ClaimTally()).add(r, d.design)
-        for k, rs in checked.run_results.items():
+        for rs in checked.run_results.values():
             for r in rs:
                 self.add_run_result(r)
 
@@ -350,12 +353,7 @@ class AuditReport:
         for r in reports:
             for key, c in r.cells.items():
                 t = out._cell(*key)
-                t.deviations += c.deviations
-                t.random += c.random
-                t.profitable += c.profitable
-                t.gains += c.gains
-                t.paths += c.paths
-                t.invalid += c.invalid
+                _add_counts(t, c, ("deviations", "random", "profitable", "gains", "paths", "invalid"))
                 t.invalid_detail = t.invalid_detail or c.invalid_detail
                 for k, tally in c.claims.items():
                     _merge_tally(t.claims.setdefault(k, ClaimTally()), tally)
@@ -479,9 +477,13 @@ class AuditReport:
             lo, hi = exact_interval(t.violations, t.checked)
             ci = f" [{format_rate(lo)}, {format_rate(hi)}] (exact 95%)" if design == "random" else \
                 " (deterministic probe set: no interval)"
-            return (f"{name}{where}: {t.violations} of {t.checked} pairs not dominated at distance >= eps, "
-                    f"share {format_rate(t.violations / t.checked)}{ci} (asymptotic claim: judge the trend "
-                    f"across n with sp1_study)")
+            if claim.key == "sp1":
+                return (f"{name}{where}: {t.violations} of {t.checked} pairs not dominated at distance >= eps, "
+                        f"share {format_rate(t.violations / t.checked)}{ci} (asymptotic claim: judge the trend "
+                        f"across n with sp1_study)")
+            return (f"{name}{where}: {t.violations} of {t.checked} runs not certified within eps of an ordinally "
+                    f"efficient allocation ({t.first_detail}) (asymptotic claim: judge the trend across n with "
+                    f"efficiency_study)")
         gate_txt = f" -- outside the theorem's assumptions ({gate.why}): the paper claims nothing here" if outside else ""
         if outside:
             from .nearest import nearest_hint
@@ -597,13 +599,13 @@ def _merge_tally(into: ClaimTally, t: ClaimTally) -> None:
         into.first_detail = t.first_detail
     elif not into.first_detail:
         into.first_detail = t.first_detail
-    into.checked += t.checked
-    into.random += t.random
-    into.violations += t.violations
-    into.not_applicable += t.not_applicable
-    into.no_checker += t.no_checker
-    into.conditions += t.conditions
-    into.methods += t.methods
+    _add_counts(into, t, ("checked", "random", "violations", "not_applicable", "no_checker", "conditions", "methods"))
+
+
+def _add_counts(into: Any, other: Any, names: Sequence[str]) -> None:
+    """Add ``other``'s counts (numbers, lists, Counters) named ``names`` to ``into``'s, in place."""
+    for n in names:
+        setattr(into, n, getattr(into, n) + getattr(other, n))
 
 
 def _market_size(schedule: Sequence[Sequence[Report]]) -> int:
@@ -784,7 +786,7 @@ class _Auditor:
     def counterexample(self, checked: CheckedDeviation | None, claim: Claim, result: ClaimResult,
                        finding: str = "") -> Counterexample:
         rp = self.rp
-        mech = rp.base.mech
+        cfg = rp.base.config
         store = self.scenario is None or _market_size(rp.schedule) <= MAX_INLINE_REPORTS
         if checked is None:  # a run-level violation of the truthful run: no deviators
             dev_reports: dict[int, AgentType] = {}
@@ -799,7 +801,7 @@ class _Auditor:
         names = {f.name for f in fields(Counterexample)}
         if finding and "finding" in names:
             kw["finding"] = finding
-        return Counterexample(claim, result, mech.spec.name, dict(mech.params), mech.market, rp.seed,
+        return Counterexample(claim, result, cfg.name, dict(cfg.params), cfg.market, rp.seed,
                               {a: self.true_types[a] for a in dev_reports}, dev_reports, label, truth, devo,
                               rp.schedule if store else None,
                               dict(self.scenario) if self.scenario is not None else None, self.options, path, **kw)
@@ -870,7 +872,7 @@ def audit(factory: Callable[[], OnlineMechanism], schedule: Sequence[Sequence[Re
     n = _market_size(schedule) if n is None else n
     au = _Auditor(rp, true_types, claim_list, options, scenario, n)
     report = au.report
-    report.gates = {c.key: gate_for(c, mech, schedule) for c in claim_list}
+    report.gates = {c.key: gate_for(c, rp.base.config, schedule) for c in claim_list}
     from ..progress import Progress
 
     devs = list(deviations)
@@ -887,7 +889,7 @@ def audit(factory: Callable[[], OnlineMechanism], schedule: Sequence[Sequence[Re
             continue
         cells.setdefault((d.label, d.size), []).append(i)
     got: dict[int, CheckedDeviation] = {}
-    for key, idx in cells.items():
+    for idx in cells.values():
         idx.sort(key=lambda i: first_tick[i])
         ok_idx = []
         for i in idx:
@@ -956,7 +958,7 @@ def audit(factory: Callable[[], OnlineMechanism], schedule: Sequence[Sequence[Re
                 report.keep(au.counterexample(checked, au.keys[key], r))
     # every kept counterexample is reproduced through the protocol, from scratch
     if options.reproduce:
-        for key, lst in report.counterexamples.items():
+        for lst in report.counterexamples.values():
             for cx in lst:
                 if cx.claim.key not in ASYMPTOTIC:
                     au.reproduce(cx)

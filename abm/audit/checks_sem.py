@@ -5,7 +5,7 @@
   Section 4.1, step 1), recomputed by the auditor. It reads only what the run made public:
   the market description (objects, supply n S, type space, arrival distribution, budgets b^t,
   shock: ``market.extra["sem"]``), the declared reports of the schedule, the realised
-  outcomes and the prices SEM published after each tick (``public()["prices"]``). The supply
+  outcomes and the prices SEM published after each tick (``public().prices``). The supply
   left at period t is n S minus the objects the outcomes of earlier periods realised (not
   the mechanism's own bookkeeping); the type masses are SEM's fundamentals nu^t: each
   declared arrival of period t counts 1 (the online empirical distribution n F~^t), each
@@ -33,14 +33,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 
 from mechanisms.engine import RunRecord
 from mechanisms.preferences import AgentType, WeakOrder
-from mechanisms.protocol import Claim
+from mechanisms.public_state import ObjectsPublic
 from mechanisms.reports import ObjectOutcome
+from mechanisms.spec import Claim
 
 from .claims_base import HOLDS, NOT_APPLICABLE, VIOLATED, ClaimResult
 
@@ -143,8 +143,8 @@ def check_t_equilibrium(run: RunRecord, true_types: Mapping[int, AgentType], cla
     """
     from mechanisms.sem.market import SEMMarket
 
-    mech = run.mechanism
-    sem = mech.market.extra.get("sem") if isinstance(mech.market.extra, dict) else None
+    market = run.config.market
+    sem = market.extra.get("sem") if isinstance(market.extra, dict) else None
     if not isinstance(sem, SEMMarket):
         return ClaimResult(claim.key, NOT_APPLICABLE, detail="not an SEM market (market.extra['sem'])")
     if not any(run.public):
@@ -159,8 +159,8 @@ def check_t_equilibrium(run: RunRecord, true_types: Mapping[int, AgentType], cla
         if any(o is None for o in outs):
             break  # a replay stopped early: later periods are not known
         if reports and t < T and np.any(left > 0):
-            pub = run.public[t] if t < len(run.public) else {}
-            if pub:
+            pub = run.public[t] if t < len(run.public) else None
+            if pub is not None:
                 bad = _check_period(t, reports, outs, pub, left, sem, tol, zeta_for)
                 if isinstance(bad, ClaimResult):
                     return bad
@@ -182,7 +182,7 @@ def check_t_equilibrium(run: RunRecord, true_types: Mapping[int, AgentType], cla
 
 
 def _zeta_source(run: RunRecord, sem):
-    params = getattr(run.mechanism, "params", {}) or {}
+    params = run.config.params
     if sem.shock.tie_breaking == "none" or params.get("rtb_integration", "quadrature") != "draws":
         return lambda tick: None
     from mechanisms.rng import Streams
@@ -191,10 +191,10 @@ def _zeta_source(run: RunRecord, sem):
     return lambda tick: sem.shock.sample_zeta(Streams(run.seed).get("mechanism", "shock", tick), (K, sem.m + 1))
 
 
-def _check_period(t: int, reports, outs, pub: Mapping[str, Any], left: np.ndarray, sem, tol: float, zeta_for):
+def _check_period(t: int, reports, outs, pub: ObjectsPublic, left: np.ndarray, sem, tol: float, zeta_for):
     claim_key = "t_equilibrium"
     m, n = sem.m, sem.replica
-    p = pub.get("prices") if pub.get("tick", t) == t else None
+    p = pub.prices if getattr(pub, "period", None) == t else None
     if p is None:
         return ClaimResult(claim_key, VIOLATED, "prices",
                            f"period {t + 1}: no prices published for a period SEM had to price "
@@ -248,7 +248,7 @@ def _check_period(t: int, reports, outs, pub: Mapping[str, Any], left: np.ndarra
         return ClaimResult(claim_key, VIOLATED, "allocation",
                            f"period {t + 1}: the arrivals' lotteries with any selection for later periods violate "
                            f"Definition 1 by {err2:.4g} objects; {D_note}")
-    rep = pub.get("clearing_error")
+    rep = getattr(pub, "clearing_error", None)
     return max(err, err2), (float(rep) if isinstance(rep, (int, float)) else None), tol
 
 

@@ -15,7 +15,7 @@ Two levels:
 """
 from __future__ import annotations
 
-import importlib
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,15 +25,14 @@ import numpy as np
 from mechanisms.engine import RunRecord
 from mechanisms.errors import ConfigError
 from mechanisms.preferences import AgentType, BundleRanking, Cost
-from mechanisms.protocol import Claim
 from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome
+from mechanisms.spec import Claim
 
+from . import checks_sem as _sem_checks
+from . import invariants as _inv
+from .claims_base import HOLDS, NO_CHECKER, NOT_APPLICABLE, VIOLATED, ClaimResult  # noqa: F401 (re-exported)
 from .gains import TOL, Comparison, better_by_at_most_one_object, weakly_better_bundle
 from .replay import Deviation, Replayed, Replayer
-
-from . import invariants as _inv
-from . import checks_sem as _sem_checks
-from .claims_base import HOLDS, NO_CHECKER, NOT_APPLICABLE, VIOLATED, ClaimResult  # noqa: F401 (re-exported)
 
 
 @dataclass(frozen=True)
@@ -128,6 +127,7 @@ class Finding:
 
 
 # ---- supports R(Phi_i(.)) -------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)
 def _draw_seed(seed: int, k: int) -> int:
     if k == 0:
         return seed
@@ -196,13 +196,31 @@ def _query_state(case: DeviationCase, agent: int, deviating: bool):
         if st is not None:
             return st
         return None
+    base = rp.base_for(case.deviation.reports)
     cache = rp.__dict__.setdefault("_query_states", {})
-    st = cache.get(t)
+    st = cache.get((base, t))
     if st is None:
         if len(cache) > 8:
             cache.clear()
-        st = cache[t] = rp.base_for(case.deviation.reports).state_before(t)
+        st = cache[base, t] = base.state_before(t)
     return st
+
+
+def _truthful_distribution(case: DeviationCase, agent: int) -> dict[int, float] | None:
+    """Return the distribution declared for ``agent`` reporting its true type at its arrival.
+
+    One question per agent and baseline, asked once and reused by every deviation of the
+    agent (each still checks its realised truthful outcome against it).
+    """
+    rp = case.replayer
+    key = (rp.base_for(case.deviation.reports), agent)
+    cache = rp.__dict__.setdefault("_truthful_distributions", {})
+    if key not in cache:
+        if len(cache) > 4096:
+            cache.clear()
+        st = _query_state(case, agent, False)
+        cache[key] = declared_distribution(st, agent, case.true_types[agent]) if st is not None else None
+    return cache[key]
 
 
 def supports(case: DeviationCase) -> tuple[dict[int, frozenset[int]], dict[int, frozenset[int]], str]:
@@ -219,8 +237,7 @@ def supports(case: DeviationCase) -> tuple[dict[int, frozenset[int]], dict[int, 
     t_ex: dict[int, dict[int, float] | None] = {}
     d_ex: dict[int, dict[int, float] | None] = {}
     for a in agents:
-        st = _query_state(case, a, False)
-        t_ex[a] = declared_distribution(st, a, case.true_types[a]) if st is not None else None
+        t_ex[a] = _truthful_distribution(case, a)
         st_d = _query_state(case, a, True)
         d_ex[a] = declared_distribution(st_d, a, dev.reports[a]) if st_d is not None else None
     if all(t_ex[a] is not None and d_ex[a] is not None for a in agents):
@@ -349,11 +366,11 @@ def check_sp1(case: DeviationCase, claim: Claim) -> ClaimResult:
 
 # ---- run checkers -------------------------------------------------------------------------
 def _budget(run: RunRecord) -> float | None:
-    m = run.mechanism
-    for src in (getattr(m, "params", {}), m.market.extra):
+    cfg = run.config
+    for src in (cfg.params, cfg.market.extra):
         if isinstance(src, Mapping) and "budget" in src and src["budget"] is not None:
             return float(src["budget"])
-    b = getattr(m.market, "budget", None)
+    b = getattr(cfg.market, "budget", None)
     return None if b is None else float(b)
 
 
@@ -418,8 +435,9 @@ def check_ef1(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim)
     :func:`mechanisms.checks.envy.check_ef1`.
     """
     from mechanisms.checks.envy import check_ef1 as _check
+    from mechanisms.ocam.report import ef1_text
 
-    posted = [False] + [isinstance(p, Mapping) and p.get("prices") is not None for p in run.public]
+    posted = [False] + [getattr(p, "prices", None) is not None for p in run.public]  # GoodsPublic states
     if run.public and not any(posted):
         return ClaimResult(claim.key, NOT_APPLICABLE, detail="no prices were posted: no post-sample agents")
     online_ids = {r.agent for t, tick in enumerate(run.schedule) for r in tick if t < len(posted) and posted[t]} \
@@ -432,9 +450,7 @@ def check_ef1(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim)
     res = _check([o.bundle for o in online], _types_for(run, true_types, agents))
     if res.ok:
         return ClaimResult(claim.key, HOLDS, "EF1", f"{len(online)} post-sample agents")
-    return ClaimResult(claim.key, VIOLATED, "envy beyond one object",
-                       f"agent {agents[res.envier]} envies agent {agents[res.envied]}'s bundle {res.other} "
-                       f"beyond one object (own bundle {res.bundle})")
+    return ClaimResult(claim.key, VIOLATED, "envy beyond one object", ef1_text(res, agents))
 
 
 def check_daceei(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
@@ -447,32 +463,29 @@ def check_daceei(run: RunRecord, true_types: Mapping[int, AgentType], claim: Cla
     the assumptions). Delegates to :func:`mechanisms.checks.daceei.check_daceei`.
     """
     from mechanisms.checks.daceei import check_daceei as _check
+    from mechanisms.ocam.report import daceei_text
 
-    mech = run.mechanism
+    market = run.config.market
     order = [r.agent for tick in run.schedule for r in tick]
     outs = [run.outcomes.get(a) for a in order]
     if not outs or not all(isinstance(o, BundleOutcome) for o in outs):
         return ClaimResult(claim.key, NOT_APPLICABLE, detail="no bundle outcomes for every arrival")
     prices = None
     for pub in reversed(run.public):
-        if isinstance(pub, Mapping) and pub.get("prices") is not None:
-            prices = np.asarray(pub["prices"], dtype=np.float64)
+        if getattr(pub, "prices", None) is not None:
+            prices = np.asarray(pub.prices, dtype=np.float64)
             break
     if prices is None:
         return ClaimResult(claim.key, NOT_APPLICABLE, detail="no prices were posted: the run ended inside the sample")
     if any(o.budget is None for o in outs):  # type: ignore[union-attr]
         return ClaimResult(claim.key, NO_CHECKER, detail="the outcomes carry no budgets (Definition 1 needs them)")
-    P = mech.params
+    P = run.config.params
     res = _check([o.bundle for o in outs], [float(o.budget) for o in outs],  # type: ignore[union-attr]
-                 _types_for(run, true_types, order), prices, mech.market.goods.capacity, P["eps_b"], P["eps_n"],
-                 P["eps_f"], n=mech.market.n_agents)
+                 _types_for(run, true_types, order), prices, market.goods.capacity, P["eps_b"], P["eps_n"],
+                 P["eps_f"], n=market.n_agents)
     if res.ok:
         return ClaimResult(claim.key, HOLDS, "i-iv", "Definition 1 holds")
-    conds = sorted(res.violations)
-    v = res.violations[conds[0]]
-    return ClaimResult(claim.key, VIOLATED, ",".join(conds),
-                       f"condition(s) {conds} of Definition 1 fail, first ({v.condition}) at k={v.k}"
-                       + (f", good {v.good}" if v.good is not None else "") + f", margin {v.margin:.4g}")
+    return ClaimResult(claim.key, VIOLATED, ",".join(sorted(res.violations)), daceei_text(res))
 
 
 def _object_run(run: RunRecord, true_types: Mapping[int, AgentType]):
@@ -491,10 +504,10 @@ def check_greedy(run: RunRecord, true_types: Mapping[int, AgentType], claim: Cla
     from mechanisms.checks.lottery import greedy_violations
 
     outs, agents, orders = _object_run(run, true_types)
-    if not outs or run.mechanism.market.goods is None:
+    if not outs or run.config.market.goods is None:
         return ClaimResult(claim.key, NOT_APPLICABLE, detail="no object outcomes")
     bad = greedy_violations(orders, [o.tick for o in outs], [o.lottery for o in outs], [o.obj for o in outs],
-                            run.mechanism.market.goods.capacity)
+                            run.config.market.goods.capacity)
     if not bad:
         return ClaimResult(claim.key, HOLDS, "greedy", f"{len(outs)} agents")
     v = bad[0]
@@ -525,23 +538,55 @@ def check_equal_type_envy_free(run: RunRecord, true_types: Mapping[int, AgentTyp
                        f"stochastic dominance, the lottery of agent {agents[j]} (period {outs[j].tick})")
 
 
-#: Run-level checkers that live elsewhere: claim key -> (module, function(run) -> verdict with
-#: ``ok``/``detail`` or bool). A missing module/function is reported as "no checker".
-EXTERNAL_RUN_CHECKS: dict[str, tuple[str, str]] = {}
+#: Definition 4's eps for the run-level ordinal-efficiency check (the per-run distance bound
+#: is always quoted, so a reader can judge any other eps).
+OE_EPS = 0.05
 
 
-def _external(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
-    target = EXTERNAL_RUN_CHECKS.get(claim.key)
-    if target is None:
-        return ClaimResult(claim.key, NO_CHECKER, detail=f"no checker for {claim.key!r}")
-    mod, fn = target
+def check_ordinal_efficiency(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
+    """Return whether the run's ex-post lottery allocation is certified within eps of an ordinally efficient one.
+
+    SEM paper, Definition 4 (asymptotic efficiency: Pr(||pi_n - a*||_inf < eps) -> 1 for some
+    ordinally efficient a*) and Theorem 5 (i)-(ii). Types are (preference, arrival period), as
+    in the paper's type space: the run's lotteries are averaged per type (true preferences
+    when given), each type weighs its arrivals / n, supply is S = n S / n (raised to what the
+    lotteries use where realisation noise made them use more). The distance to the nearest
+    ordinally efficient allocation is bounded above by
+    :func:`mechanisms.checks.lottery.efficient_distance_bound` (0 when the allocation is itself
+    ordinally efficient). The run is an *event* ("violated") when that bound is at least
+    :data:`OE_EPS`; the claim is asymptotic, so events are judged by their trend across
+    replica sizes (:func:`abm.audit.studies.sp1_study` style), never as a proof at one n.
+    """
+    from mechanisms.checks.lottery import efficient_distance_bound
+
+    outs, agents, orders = _object_run(run, true_types)
+    goods = run.config.market.goods
+    if not outs or goods is None or any(o.lottery is None for o in outs):
+        return ClaimResult(claim.key, NOT_APPLICABLE, detail="no lottery outcomes")
+    cap = np.asarray(goods.capacity, dtype=np.float64)
+    lots = np.array([o.lottery for o in outs], dtype=np.float64)
+    if lots.shape[1] != cap.size + 1:
+        return ClaimResult(claim.key, NOT_APPLICABLE, detail=f"lotteries over {lots.shape[1]} options, "
+                           f"market of {cap.size} objects plus the null option")
+    groups: dict[tuple, list[int]] = {}
+    for k, (o, od) in enumerate(zip(outs, orders)):
+        groups.setdefault((o.tick, od), []).append(k)
+    sem = run.config.market.extra.get("sem") if isinstance(run.config.market.extra, dict) else None
+    n = float(getattr(sem, "replica", 1) or 1)
+    types = [od for (_, od) in groups]
+    A = np.array([lots[ix].mean(axis=0) for ix in groups.values()])
+    w = np.array([len(ix) for ix in groups.values()], dtype=np.float64) / n
+    supply = np.maximum(cap / n, (w @ A)[:-1])
     try:
-        f = getattr(importlib.import_module(mod), fn)
-    except (ImportError, AttributeError):
-        return ClaimResult(claim.key, NO_CHECKER, detail=f"{mod}.{fn} is not available")
-    res = f(run)
-    ok = bool(getattr(res, "ok", res))
-    return ClaimResult(claim.key, HOLDS if ok else VIOLATED, "", str(getattr(res, "detail", "")))
+        bound, _ = efficient_distance_bound(types, A, supply, masses=w)
+    except ConfigError as e:
+        return ClaimResult(claim.key, NOT_APPLICABLE, detail=f"not a lottery allocation: {e}")
+    what = (f"{len(outs)} arrivals in {len(types)} types (replica n={n:g}); " +
+            ("the allocation is ordinally efficient" if bound <= TOL else
+             f"an ordinally efficient allocation lies at sup-norm distance {bound:.4g} (upper bound)"))
+    if bound >= OE_EPS - TOL:
+        return ClaimResult(claim.key, VIOLATED, "not certified within eps", f"{what} >= eps={OE_EPS:g}")
+    return ClaimResult(claim.key, HOLDS, "ordinally efficient" if bound <= TOL else "within eps", what)
 
 
 def check_fair_division(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
@@ -631,16 +676,14 @@ CLAIM_CHECKERS: dict[str, ClaimChecker] = {
     # SEM (issue 11, item 3): each period's published prices form a (t)-equilibrium of the
     # realised remaining market (Definition 1; Section 4.1), recomputed by the auditor
     "t_equilibrium": ClaimChecker("t_equilibrium", "run", _sem_checks.check_t_equilibrium),
+    # SEM Definition 4, Theorem 5 (i)-(ii): asymptotic, judged by its trend (ASYMPTOTIC in audit.py)
+    "ordinal_efficiency_asymptotic": ClaimChecker("ordinal_efficiency_asymptotic", "run", check_ordinal_efficiency),
 }
 
 
 def checker_for(key: str) -> ClaimChecker | None:
     """Return the checker of claim ``key`` (None: report "no checker")."""
-    if key in CLAIM_CHECKERS:
-        return CLAIM_CHECKERS[key]
-    if key in EXTERNAL_RUN_CHECKS:
-        return ClaimChecker(key, "run", _external)
-    return None
+    return CLAIM_CHECKERS.get(key)
 
 
 # ---- [audit] tables -> AuditOptions (issue 12, item 3) ---------------------------------------

@@ -1,4 +1,4 @@
-"""The auditor's commands for ``python -m abm`` (loaded by :func:`abm.cli._load_plugins`).
+"""The auditor's commands for ``python -m abm`` (listed in :data:`abm.cli.COMMAND_MODULES`).
 
 - ``audit SCENARIO [--save DIR] [--seed S]``: run the scenario, replay the deviations named in
   its ``[audit]`` table (``deviations = ["strategies", "truncations", "swaps", "disguises",
@@ -13,7 +13,7 @@ import argparse
 import pathlib
 from typing import Any
 
-from abm.cli import COMMANDS
+from abm.cli import add_allow_import, command
 from mechanisms.errors import ConfigError
 
 
@@ -23,11 +23,11 @@ def _audit_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     p.add_argument("--replications", type=int, default=None,
                    help="audit this many replication seeds and combine them (default: the scenario's replications)")
-    p.add_argument("--allow-import", action="store_true", dest="allow_import",
-                   help="let the scenario name a mechanism class to import (module:Class)")
+    add_allow_import(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+@command("audit", "audit the scenario's deviations and print the verdict table", _audit_args)
 def _audit(args: argparse.Namespace) -> int:
     from .sources import ScenarioRun
     from abm.scenario import load_scenario
@@ -80,8 +80,9 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _replay_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="counterexample JSON written by `audit --save`")
-    p.add_argument("--allow-import", action="store_true", dest="allow_import",
-                   help="let a plugin mechanism named module:Class in the stored scenario be imported")
+    add_allow_import(p, "the stored scenario name")
+    p.add_argument("--force", action="store_true",
+                   help="replay even when the file was recorded with other mechanism or strategy versions")
 
 
 def _scenario_loader(scenario: dict[str, Any], seed: int):
@@ -94,6 +95,7 @@ def _scenario_loader(scenario: dict[str, Any], seed: int):
     return run.factory, run.truthful
 
 
+@command("replay", "re-run a saved counterexample and explain it", _replay_args)
 def _replay(args: argparse.Namespace) -> int:
     from . import replay_counterexample, set_scenario_loader
 
@@ -101,10 +103,6 @@ def _replay(args: argparse.Namespace) -> int:
 
     prepare_replay(args.file, allow_import=args.allow_import)  # plugin mechanisms (mechanisms.plugins)
     set_scenario_loader(_scenario_loader)
-    res = replay_counterexample(args.file)
+    res = replay_counterexample(args.file, force=args.force)
     print(res.text)
     return 0 if res.reproduced else 1
-
-
-COMMANDS["audit"] = ("audit the scenario's deviations and print the verdict table", _audit_args, _audit)
-COMMANDS["replay"] = ("re-run a saved counterexample and explain it", _replay_args, _replay)

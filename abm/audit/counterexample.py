@@ -1,8 +1,8 @@
 """Counterexamples: small self-contained JSON files that re-run and explain a violation.
 
-A file is DATA, never code (issue 12; schema ``abm-audit-counterexample/2``): it names the
-mechanism by its registered key (faithful mechanisms in ``mechanisms.protocol.MECHANISMS``,
-mutants in :data:`abm.audit.mutants.MUTANTS`) with JSON parameters, and holds the market as
+A file is DATA, never code (issue 12; schema ``abm-audit-counterexample/3``): it names the
+mechanism by its registered key (faithful mechanisms in ``mechanisms.mechanism_registry.MECHANISMS``,
+mutants, tagged ``spec.mutant_of``) with JSON parameters, and holds the market as
 plain JSON (:func:`abm.audit.serialize.market_to_json`), the seed, every report of the run
 (the schedule), the deviators' true types and the reports they switched to, the outcomes both
 ways (and, when the auditor cross-checked a mechanism's shortcut, what the shortcut answered),
@@ -14,7 +14,10 @@ the run from that scenario through a loader registered with :func:`set_scenario_
 
 Every field is validated when the file is read (:meth:`Counterexample.from_json`), with errors
 naming the field like scenario errors; sizes are checked before anything is built
-(:data:`MAX_FILE_BYTES`, :data:`MAX_REPORTS`). Version-1 files (``abm-audit-counterexample/1``,
+(:data:`MAX_FILE_BYTES`, :data:`MAX_REPORTS`). Format 3 adds ``versions``: the versions of the
+mechanism and of the strategies behind the deviation and the scenario (:mod:`abm.versions`); a
+replay refuses a file whose versions differ from the installed ones unless forced. Format-2
+files (no versions) still load. Version-1 files (``abm-audit-counterexample/1``,
 which could carry pickled objects) are rejected with the command that regenerates them.
 """
 from __future__ import annotations
@@ -22,20 +25,27 @@ from __future__ import annotations
 import json
 import pathlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mechanisms.errors import ConfigError, require
+from mechanisms.market import Market
+from mechanisms.mechanism_registry import MECHANISMS, make_mechanism
+from mechanisms.online_mechanism import OnlineMechanism
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
-from mechanisms.protocol import MECHANISMS, Claim, Market, OnlineMechanism
 from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome, Report
+from mechanisms.spec import Claim
 
+from ..describe import describe_type
+from ..versions import Versions, named_versions, read_versions, require_same_versions, versions_text
 from .claims import AuditOptions, ClaimResult, audit_option_fields, audit_options_from_table
 from .serialize import (MAX_ITEMS, get_int, has_opaque, jsonable, market_from_json, market_to_json, outcome_from_json,
                         outcome_to_json, schedule_from_json, schedule_to_json, table, type_from_json, type_to_json,
                         unjson)
 
-FORMAT = "abm-audit-counterexample/2"
+FORMAT = "abm-audit-counterexample/3"
+#: Formats still read: format 2 is format 3 without ``versions`` (its versions are "not recorded").
+READ_FORMATS = (FORMAT, "abm-audit-counterexample/2")
 #: Formats that are recognised but no longer read (with how to regenerate a file).
 OLD_FORMATS = ("abm-audit-counterexample/1",)
 
@@ -56,16 +66,6 @@ def set_scenario_loader(loader: ScenarioLoader | None) -> None:
     _SCENARIO_LOADER.clear()
     if loader is not None:
         _SCENARIO_LOADER.append(loader)
-
-
-def build_mechanism(name: str, market: Market, params: Mapping[str, Any] | None = None) -> OnlineMechanism:
-    """Return mechanism ``name`` (registered or a mutant) configured on ``market`` with ``params``."""
-    from .mutants import MUTANTS
-
-    if name in MUTANTS:
-        return MUTANTS.get(name)(market, **dict(params or {}))
-    cls = MECHANISMS.get(name, "mechanism.name")
-    return cls(market, **dict(params or {}))
 
 
 @dataclass
@@ -92,13 +92,21 @@ class Counterexample:
     deviation_outcomes: dict[int, Outcome]
     schedule: list[list[Report]] | None
     scenario: dict[str, Any] | None = None
-    options: AuditOptions = AuditOptions()
+    options: AuditOptions = field(default_factory=AuditOptions)
     path: str = "full"
     shortcut_outcomes: dict[int, Outcome] | None = None
     finding: str = ""
+    #: Versions of the mechanism and of the strategies behind the deviation and the scenario
+    #: (:mod:`abm.versions`); None: record the installed ones now; ``{}``: not recorded (format 2).
+    versions: Versions | None = None
+
+    def __post_init__(self) -> None:
+        if self.versions is None:  # a mechanism built outside the registry (a test's toy) has no version to record
+            self.versions = named_versions(self.mechanism, _strategy_names(self.label, self.scenario)) \
+                if self.mechanism in MECHANISMS else {}
 
     def to_json(self) -> dict[str, Any]:
-        """Return the JSON form written by :meth:`save` (plain data: format 2)."""
+        """Return the JSON form written by :meth:`save` (plain data: format 3)."""
         agents = []
         for a in sorted(self.reports):
             row = {"agent": int(a), "true": type_to_json(self.true_types[a]), "reported": type_to_json(self.reports[a]),
@@ -118,6 +126,7 @@ class Counterexample:
             "seed": int(self.seed),
             "scenario": jsonable(self.scenario) if self.scenario is not None else None,
             "options": opts,
+            "versions": jsonable(self.versions or {}),
             "deviation": {"label": self.label, "path": self.path, "agents": agents},
             "schedule": schedule_to_json(self.schedule) if self.schedule is not None else None,
         }
@@ -144,9 +153,10 @@ class Counterexample:
             raise ConfigError(f"{f}.format", fmt, f"{FORMAT!r}: version-1 files are no longer read (they could "
                               "carry pickled code); regenerate the file with `python -m abm audit SCENARIO --save DIR` "
                               "(or re-run the audit that wrote it)")
-        require(fmt == FORMAT, f"{f}.format", fmt, repr(FORMAT))
+        require(fmt in READ_FORMATS, f"{f}.format", fmt, f"one of {list(READ_FORMATS)}")
         table(d, f, ("format", "finding", "claim", "result", "mechanism", "market", "seed", "scenario", "options",
-                     "deviation", "schedule"))
+                     "deviation", "schedule") + (("versions",) if fmt == FORMAT else ()))
+        versions = read_versions(d.get("versions", {}), f"{f}.versions") if fmt == FORMAT else {}
         for k in ("claim", "result", "mechanism", "market", "seed", "deviation"):
             require(k in d, f"{f}.{k}", None, "a value (the field is missing)")
         finding = _text(d, "finding", f, "")
@@ -162,11 +172,9 @@ class Counterexample:
                 f"one of {[HOLDS, VIOLATED, NOT_APPLICABLE, NO_CHECKER]}")
         result = ClaimResult(key, status, _text(r, "condition", f"{f}.result", ""), _text(r, "detail", f"{f}.result", ""))
         mech = table(d["mechanism"], f"{f}.mechanism", ("name", "params"))
-        from .mutants import MUTANTS
-
         name = _text(mech, "name", f"{f}.mechanism")
-        require(name in MECHANISMS or name in MUTANTS, f"{f}.mechanism.name", name,
-                f"a registered mechanism {MECHANISMS.names()} or mutant {MUTANTS.names()}")
+        require(name in MECHANISMS, f"{f}.mechanism.name", name,
+                f"a registered mechanism or mutant {MECHANISMS.names()}")
         params = unjson(table(mech.get("params", {}), f"{f}.mechanism.params"), f"{f}.mechanism.params")
         market = market_from_json(d["market"], f"{f}.market")
         seed = get_int(d, "seed", f, 0, 2**63 - 1)
@@ -223,7 +231,7 @@ class Counterexample:
         return cls(claim=claim, result=result, mechanism=name, params=params, market=market, seed=seed,
                    true_types=true_types, reports=reports, label=label, truth=truth, deviation_outcomes=devo,
                    schedule=schedule, scenario=scenario, options=options, path=path,
-                   shortcut_outcomes=shortcut or None, finding=finding)
+                   shortcut_outcomes=shortcut or None, finding=finding, versions=versions)
 
     def needs_scenario(self) -> bool:
         """Return True when the mechanism must be rebuilt from the scenario (parts that are not data)."""
@@ -231,7 +239,27 @@ class Counterexample:
 
     def factory(self) -> Callable[[], OnlineMechanism]:
         """Return a factory rebuilding the mechanism of this counterexample."""
-        return lambda: build_mechanism(self.mechanism, self.market, self.params)
+        return lambda: make_mechanism(self.mechanism, self.market, self.params)
+
+
+def _strategy_names(label: str, scenario: Mapping[str, Any] | None) -> list[str]:
+    """Return the strategy names a counterexample depends on: the deviation's and the scenario's.
+
+    The deviation's come from its label (:func:`abm.audit.deviations.strategies_of`); the
+    scenario's are ``[strategies].default``, each ``[[strategies.assign]].strategy`` and each
+    ``[[coalitions]].strategy`` (spec strings or tables). Unregistered names are left out.
+    """
+    from .deviations import strategies_of
+
+    names = list(strategies_of(label))
+    if isinstance(scenario, Mapping):
+        st = scenario.get("strategies")
+        if isinstance(st, Mapping):
+            names.append(st.get("default", "truthful"))
+            names += [e.get("strategy") for e in st.get("assign", []) or [] if isinstance(e, Mapping)]
+        names += [e.get("strategy") for e in scenario.get("coalitions", []) or [] if isinstance(e, Mapping)]
+    return [n.get("name") if isinstance(n, Mapping) else n for n in names
+            if isinstance(n, str) or (isinstance(n, Mapping) and isinstance(n.get("name"), str))]
 
 
 def _text(d: Mapping[str, Any], key: str, field: str, default: Any = ...) -> str:
@@ -313,24 +341,14 @@ def _no_constant(name: str) -> Any:
 
 
 # ---- explanation ----------------------------------------------------------------------
-def describe_type(t: AgentType, market: Market) -> str:
-    """Return a type in words (a ranking of bundles, a weak order, a cost)."""
-    if isinstance(t, BundleRanking):
-        return t.describe(market.goods, limit=5)
-    if isinstance(t, WeakOrder):
-        return t.describe(market.goods.names if market.goods is not None else None)
-    if isinstance(t, Cost):
-        return f"cost {t.value:g}"
-    return repr(t)
-
-
 def describe_outcome(o: Outcome, market: Market, true: AgentType | None = None) -> str:
     """Return an outcome in words, with its rank under ``true`` for bundles."""
     if isinstance(o, BundleOutcome):
         s = market.goods.format_bundle(o.bundle) if market.goods is not None else str(o.bundle)
         if isinstance(true, BundleRanking):
             r = true.rank(o.bundle)
-            s += " (empty/unacceptable)" if r == len(true.bundles) else f" (true rank {r + 1} of {len(true.bundles)})"
+            s += (" (empty)" if r == len(true.bundles) else " (not acceptable: below empty)" if r > len(true.bundles)
+                  else f" (true rank {r + 1} of {len(true.bundles)})")
         if o.budget is not None:
             s += f", budget {o.budget:.4g}"
         return s
@@ -367,6 +385,7 @@ def explain(cx: Counterexample) -> str:
                      f"deviating: {describe_outcome(cx.deviation_outcomes[a], cx.market, true)}.")
     src = f" ({cx.claim.source})" if cx.claim.source else ""
     lines.append(f"This breaks {cx.claim.key}{src}: {cx.result.detail or cx.result.condition}.")
+    lines.append(f"Recorded with: {versions_text(cx.versions)}.")
     return "\n".join(lines)
 
 
@@ -396,7 +415,8 @@ def _rebuild(cx: Counterexample) -> tuple[Callable[[], OnlineMechanism], list[li
                     f"the value the stored scenario rebuilds ({rebuilt.get(key)!r})")
         if not has_opaque(cx.params):  # the file's mechanism and parameters on the rebuilt market
             name, params = cx.mechanism, cx.params
-            factory = lambda: build_mechanism(name, market, params)  # noqa: E731
+            def factory():
+                return make_mechanism(name, market, params)
     return factory, (cx.schedule if cx.schedule is not None else schedule)
 
 
@@ -411,18 +431,22 @@ class ReplayResult:
     text: str
 
 
-def replay_counterexample(path_or_cx: str | pathlib.Path | Counterexample) -> ReplayResult:
+def replay_counterexample(path_or_cx: str | pathlib.Path | Counterexample, force: bool = False) -> ReplayResult:
     """Re-run a saved counterexample, re-check its claim, and explain it.
 
     Rebuilds the mechanism and the schedule (from the file, or from its scenario through the
     loader registered with :func:`set_scenario_loader`), replays the deviation with the stored
     seed, and re-applies the claim's checker. ``reproduced`` is True when the deviators'
-    outcomes equal the stored ones and the claim is violated again.
+    outcomes equal the stored ones and the claim is violated again. A file recorded with other
+    versions of its mechanism or strategies than the installed ones (:mod:`abm.versions`) is
+    refused with a :class:`ConfigError` naming ``counterexample.versions``, unless ``force``
+    (the text then says which versions differ); a format-2 file records none and is replayed.
     """
     from .audit import check_deviation
     from .replay import Deviation, Replayer
 
     cx = path_or_cx if isinstance(path_or_cx, Counterexample) else load_counterexample(path_or_cx)
+    stale = require_same_versions(cx.versions or {}, "counterexample.versions", force)
     factory, schedule = _rebuild(cx)
     rp = Replayer(factory, schedule, cx.seed, cx.true_types)
     if not cx.reports:  # a run-level violation of the truthful run itself
@@ -448,6 +472,6 @@ def replay_counterexample(path_or_cx: str | pathlib.Path | Counterexample) -> Re
         outcomes = dict(checked.replayed.outcomes)
         same = all(outcomes.get(a) == cx.deviation_outcomes.get(a) for a in cx.reports) and \
             all(checked.truth.get(a) == cx.truth.get(a) for a in cx.reports)
-    text = explain(cx) + ("\nReplay: reproduced (same outcomes, claim violated again)." if same and res.violated
+    text = explain(cx) + "".join(f"\nwarning (forced): {m}" for m in stale) + ("\nReplay: reproduced (same outcomes, claim violated again)." if same and res.violated
                           else f"\nReplay: NOT reproduced (same outcomes: {same}; verdict now {res.status}).")
     return ReplayResult(cx, outcomes, res, bool(same and res.violated), text)

@@ -11,7 +11,7 @@ One function per outcome family, and :func:`compare` dispatching on the true typ
 - procurement: utility ``payment - true cost`` when hired, 0 otherwise (budget-feasible paper,
   Section 2: quasi-linear sellers).
 
-Reading decision (shared with the EF1 checker, ``mechanisms.checks.envy.badness``): a bundle
+Reading decision (the one bundle ranking, ``BundleRanking.rank``, shared with EF1): a bundle
 outside the agent's feasible set Psi_i ranks below the empty bundle (utility -inf, OCAM
 Section 3.1), so ``x_truth >= (x_dev - e^j)^+`` holds whenever the reduced bundle is
 infeasible for the agent.
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from mechanisms.checks import lottery as _lottery
-from mechanisms.checks.envy import badness
 from mechanisms.market import bundle_items
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
 from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome
@@ -66,14 +65,14 @@ def bundle_rank_gain(true: BundleRanking, x_truth: int, x_dev: int) -> int:
     """Return ``rank(x_truth) - rank(x_dev)`` under the true ranking (positive: deviation better).
 
     Ranks are positions in the true order, the empty bundle after every listed bundle and
-    infeasible bundles after it (:func:`mechanisms.checks.envy.badness`).
+    infeasible bundles after it (:meth:`~mechanisms.preferences.BundleRanking.rank`).
     """
-    return badness(true, x_truth) - badness(true, x_dev)
+    return true.rank(x_truth) - true.rank(x_dev)
 
 
 def weakly_better_bundle(true: BundleRanking, x: int, y: int) -> bool:
     """Return True when ``x`` is weakly preferred to ``y`` under the true strict ranking."""
-    return badness(true, x) <= badness(true, y)
+    return true.rank(x) <= true.rank(y)
 
 
 def better_by_at_most_one_object(true: BundleRanking, x_truth: int, x_dev: int) -> bool:
@@ -82,10 +81,10 @@ def better_by_at_most_one_object(true: BundleRanking, x_truth: int, x_dev: int) 
     A j outside ``x_dev`` leaves it unchanged, so the condition holds when ``x_truth`` is already
     weakly better, or when removing one good of ``x_dev`` makes it no better than ``x_truth``.
     """
-    r = badness(true, x_truth)
-    if r <= badness(true, x_dev):
+    r = true.rank(x_truth)
+    if r <= true.rank(x_dev):
         return True
-    return any(r <= badness(true, x_dev & ~(1 << j)) for j in bundle_items(x_dev))
+    return any(r <= true.rank(x_dev & ~(1 << j)) for j in bundle_items(x_dev))
 
 
 def compare_bundles(true: BundleRanking, x_truth: int, x_dev: int) -> Comparison:
@@ -146,14 +145,9 @@ def compare_lotteries(true: WeakOrder, a_truth: np.ndarray, a_dev: np.ndarray) -
 
 
 # ---- procurement ------------------------------------------------------------------------
-def procurement_utility(true: Cost, outcome: HireOutcome) -> float:
-    """Return ``payment - true cost`` when hired, else 0 (budget-feasible paper, Section 2)."""
-    return float(outcome.payment) - true.value if outcome.hired else 0.0
-
-
 def compare_hires(true: Cost, o_truth: HireOutcome, o_dev: HireOutcome) -> Comparison:
     """Return the :class:`Comparison` of two procurement outcomes by true utility."""
-    g = procurement_utility(true, o_dev) - procurement_utility(true, o_truth)
+    g = true.utility(o_dev) - true.utility(o_truth)  # Cost.utility: the one definition
     return Comparison(g if abs(g) > TOL else 0.0, g > TOL)
 
 

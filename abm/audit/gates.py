@@ -14,8 +14,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mechanisms.protocol import Claim, OnlineMechanism
+from mechanisms.engine import Configuration
 from mechanisms.reports import Report
+from mechanisms.spec import Claim
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,9 @@ class Gate:
     tested: bool = True
 
 
-def _eps_b_gate(mech: OnlineMechanism) -> Gate:
-    params = getattr(mech, "params", {}) or {}
-    goods = mech.market.goods
+def _eps_b_gate(config: Configuration) -> Gate:
+    params = config.params
+    goods = config.market.goods
     if "eps_b" not in params or goods is None:
         return Gate(True, tested=False)
     eps_b, m = float(params["eps_b"]), goods.m
@@ -38,12 +39,12 @@ def _eps_b_gate(mech: OnlineMechanism) -> Gate:
     return Gate(False, f"Theorem 2 needs 0 < eps_b < 1/m; here eps_b = {eps_b:g} >= 1/m = {1.0 / m:.4g}")
 
 
-def _assumption2_gate(mech: OnlineMechanism, schedule: Sequence[Sequence[Report]]) -> Gate:
+def _assumption2_gate(config: Configuration, schedule: Sequence[Sequence[Report]]) -> Gate:
     from mechanisms.ocam.eceei import assumption2_capacity
     from mechanisms.ocam.mechanism import sample_size
 
-    params = getattr(mech, "params", {}) or {}
-    goods, n = mech.market.goods, mech.market.n_agents
+    params = config.params
+    goods, n = config.market.goods, config.market.n_agents
     if goods is None or n is None or not {"eps_n", "eps_f"} <= set(params):
         return Gate(True, tested=False)
     s = sample_size(int(n), params["eps_n"], params["eps_f"])
@@ -64,8 +65,8 @@ def _single_arrival_gate(schedule: Sequence[Sequence[Report]]) -> Gate:
     return Gate(False, f"the claim assumes one arrival per period; this run has up to {worst} per period")
 
 
-def gate_for(claim: Claim, mech: OnlineMechanism, schedule: Sequence[Sequence[Report]]) -> Gate:
-    """Return whether ``schedule`` on ``mech``'s configuration lies inside ``claim``'s assumptions.
+def gate_for(claim: Claim, config: Configuration, schedule: Sequence[Sequence[Report]]) -> Gate:
+    """Return whether ``schedule`` on ``config`` (recorded before the run) lies inside ``claim``'s assumptions.
 
     Recognised: "eps_b < 1/m" (OCAM Theorem 2 (a)-(b)), "Assumption 2" (OCAM Section 4.3), "one
     arrival per period" / "|I^t| = 1" (SEM Theorem 5, Claim 5). Other assumption texts are not
@@ -74,9 +75,9 @@ def gate_for(claim: Claim, mech: OnlineMechanism, schedule: Sequence[Sequence[Re
     a = claim.assumptions.lower().replace(" ", "")
     gates = []
     if "eps_b<1/m" in a:
-        gates.append(_eps_b_gate(mech))
+        gates.append(_eps_b_gate(config))
     if "assumption2" in a:
-        gates.append(_assumption2_gate(mech, schedule))
+        gates.append(_assumption2_gate(config, schedule))
     if "onearrivalperperiod" in a or "|i^t|=1" in a or "onearrivalpertick" in a:
         gates.append(_single_arrival_gate(schedule))
     closed = [g for g in gates if not g.inside]

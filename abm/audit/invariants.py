@@ -30,11 +30,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from mechanisms.engine import RunRecord
+from mechanisms.engine import Configuration, RunRecord
 from mechanisms.market import bundle_items
 from mechanisms.preferences import AgentType, BundleRanking
-from mechanisms.protocol import Claim
+from mechanisms.public_state import BundlesPublic
 from mechanisms.reports import BundleOutcome, HireOutcome
+from mechanisms.spec import Claim
 
 from .claims_base import HOLDS, NO_CHECKER, NOT_APPLICABLE, VIOLATED, ClaimResult
 
@@ -87,22 +88,21 @@ def _prices_before(run: RunRecord) -> list[np.ndarray | None]:
     """Return, per tick, the prices posted before it (None while none were posted)."""
     out: list[np.ndarray | None] = [None]
     for pub in run.public:
-        p = pub.get("prices") if isinstance(pub, Mapping) else None
+        p = getattr(pub, "prices", None)  # a GoodsPublic state; None when not recorded
         out.append(None if p is None else np.asarray(p, dtype=np.float64))
     return out
 
 
-def _published_lotteries(run: RunRecord) -> tuple[dict[AgentType, list[tuple[float, float]]], dict | None]:
+def _published_lotteries(run: RunRecord) -> tuple[dict[AgentType, list[tuple[float, float]]], BundlesPublic | None]:
     """Return {published type: its random budget pairs} from the last public record, and that record."""
     last = None
     for pub in reversed(run.public):
-        if isinstance(pub, Mapping) and pub.get("budgets") is not None:
+        if isinstance(pub, BundlesPublic) and pub.budgets is not None:
             last = pub
             break
     if last is None:
         return {}, None
-    types = last.get("types") or {}
-    return {types[k]: [(float(b), float(q)) for b, q in v] for k, v in last["budgets"].items() if k in types}, last
+    return dict(last.budget_table()), last
 
 
 def check_daceei_by_construction(run: RunRecord, true_types: Mapping[int, AgentType], claim: Claim) -> ClaimResult:
@@ -110,14 +110,13 @@ def check_daceei_by_construction(run: RunRecord, true_types: Mapping[int, AgentT
 
     Judged with the declared reports (the mechanism can only construct from what it was told).
     """
-    mech = run.mechanism
-    params = getattr(mech, "params", {}) or {}
+    params = run.config.params
     before = _prices_before(run)
     outs = [o for o in run.outcomes.values() if isinstance(o, BundleOutcome)]
     if not outs:
         return ClaimResult(claim.key, NOT_APPLICABLE, detail="no bundle outcomes")
     if all(p is None for p in before):
-        s = _sample_size(mech)
+        s = _sample_size(run.config)
         if s is not None and len(outs) > s:
             return ClaimResult(claim.key, VIOLATED, "no posted prices",
                                f"{len(outs)} agents were served but no prices were ever published, although the "
@@ -176,11 +175,11 @@ def check_daceei_by_construction(run: RunRecord, true_types: Mapping[int, AgentT
     return ClaimResult(claim.key, HOLDS, "i-ii", f"{checked} post-sample agents")
 
 
-def _sample_size(mech) -> int | None:
+def _sample_size(config: Configuration) -> int | None:
     from mechanisms.ocam.mechanism import sample_size
 
-    params = getattr(mech, "params", {}) or {}
-    n = mech.market.n_agents
+    params = config.params
+    n = config.market.n_agents
     if n is None or not {"eps_n", "eps_f"} <= set(params):
         return None
     return sample_size(int(n), params["eps_n"], params["eps_f"])
@@ -194,13 +193,12 @@ def recompute_eceei(run: RunRecord) -> tuple[float, list[str]] | None:
     lotteries, pub = _published_lotteries(run)
     if pub is None:
         return None
-    mech = run.mechanism
-    params = getattr(mech, "params", {}) or {}
-    goods = mech.market.goods
+    params = run.config.params
+    goods = run.config.market.goods
     problems: list[str] = []
-    p = np.asarray(pub.get("prices"), dtype=np.float64)
-    counts = pub.get("seen_type_counts") or {}
-    types = pub.get("types") or {}
+    p = np.asarray(pub.prices, dtype=np.float64)
+    counts = pub.seen_type_counts or {}
+    types = pub.types or {}
     eps_s = params["eps_n"] * params["eps_f"] / 4.0
     cap = eps_s * goods.capacity.astype(np.float64)
     eps_b = float(params.get("eps_b", 1.0))
@@ -223,7 +221,7 @@ def recompute_eceei(run: RunRecord) -> tuple[float, list[str]] | None:
     err = float(err_vec.max()) if err_vec.size else 0.0
     if np.any(p < -1e-12):
         problems.append(f"negative prices {p[p < 0].tolist()}")
-    s = _sample_size(mech)
+    s = _sample_size(run.config)
     if s is not None:
         declared = [r.declared for tick in run.schedule for r in tick][:s]
         expect: dict[AgentType, int] = {}
@@ -248,7 +246,7 @@ def check_eceei_sample(run: RunRecord, true_types: Mapping[int, AgentType], clai
     if res is None:
         return ClaimResult(claim.key, NOT_APPLICABLE, detail="no random budgets were published (no sample economy)")
     err, problems = res
-    tol = float((getattr(run.mechanism, "params", {}) or {}).get("solver_tol", 1e-9))
+    tol = float(run.config.params.get("solver_tol", 1e-9))
     tol = max(tol, 1e-9) * 10
     if err > tol:
         problems.insert(0, f"relative clearing error {err:.3g} > {tol:.0e}")

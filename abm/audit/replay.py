@@ -27,8 +27,8 @@ from typing import Any
 from mechanisms.checkpoint import CheckpointedRun, replay_from_scratch
 from mechanisms.engine import RunRecord
 from mechanisms.errors import ConfigError, InvariantError, require
+from mechanisms.online_mechanism import OnlineMechanism
 from mechanisms.preferences import AgentType
-from mechanisms.protocol import OnlineMechanism
 from mechanisms.reports import Outcome, Report
 
 Factory = Callable[[], OnlineMechanism]
@@ -172,8 +172,7 @@ class Replayer:
 
     def base_for(self, agents: Iterable[int]) -> CheckpointedRun:
         """Return the checkpointed baseline where ``agents`` report truthfully."""
-        fix = {a: self.true_types[a] for a in agents
-               if a in self.true_types and self._declared[a] != self.true_types[a]}
+        fix = {a: self.true_types[a] for a in agents if not self.reports_truthfully(a)}
         if not fix:
             return self.base
         key = tuple(sorted(fix))

@@ -8,7 +8,7 @@ imported, looked up with ``getattr`` or evaluated. Every primitive has a plain-J
 - :class:`~mechanisms.preferences.WeakOrder` -> ``{"kind": "objects", "n_objects": 2,
   "classes": [[0, 1], [2]]}`` (indifference classes, best first, null option last index);
 - :class:`~mechanisms.preferences.Cost` -> ``{"kind": "cost", "value": 0.3}``;
-- :class:`~mechanisms.protocol.Market` -> ``kind``, ``goods`` (names and capacities),
+- :class:`~mechanisms.market.Market` -> ``kind``, ``goods`` (names and capacities),
   ``max_bundle_size``, ``n_agents``, ``horizon`` and ``extra`` as plain JSON;
 - outcomes -> their dataclass fields plus ``"type"`` (one of a fixed set of class names).
 
@@ -37,9 +37,8 @@ from typing import Any
 import numpy as np
 
 from mechanisms.errors import ConfigError, require
-from mechanisms.market import Goods
+from mechanisms.market import Goods, Market
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
-from mechanisms.protocol import Market
 from mechanisms.reports import BundleOutcome, GoodsOutcome, HireOutcome, ObjectOutcome, Outcome, Report
 
 #: Largest number of objects of a weak order, of sellers of a valuation, and of agents in a file.
@@ -371,7 +370,8 @@ def type_to_json(t: AgentType) -> dict[str, Any]:
         return {"kind": "objects", "n_objects": int(t.n_objects), "classes": [list(map(int, c)) for c in t.classes]}
     if isinstance(t, Cost):
         return {"kind": "cost", "value": float(t.value)}
-    from mechanisms.fair_division.valuations import Valuation as FDValuation, valuation_to_json
+    from mechanisms.fair_division.valuations import Valuation as FDValuation
+    from mechanisms.fair_division.valuations import valuation_to_json
 
     if isinstance(t, FDValuation):
         return jsonable(valuation_to_json(t))

@@ -17,7 +17,7 @@ from mechanisms.errors import ConfigError
 from mechanisms.preferences import AgentType
 from mechanisms.reports import Report
 
-from . import search
+from . import deviations as lists
 from .replay import Deviation
 
 SOURCES = ("strategies", "truncations", "swaps", "disguises", "bid_changes", "same_period", "random")
@@ -31,8 +31,10 @@ def random_deviations(true_types: Mapping[int, AgentType], market, rng: np.rando
     every agent; the report is uniform over the families that apply to its type (bundle
     rankings: a truncation to a uniform k, a swap of a uniform adjacent pair, the least
     preferred bundle dropped, a uniform random re-ordering of a uniform subset; weak orders: a
-    swap of a uniform adjacent pair of classes, or a uniform type of its period's type space
-    when the market knows it; costs: a bid uniform on [0, B]). A draw equal to the true type is
+    swap of a uniform adjacent pair of the classes above the null option, or a uniform type of
+    its period's type space when the market knows it; costs: a bid uniform on [0, B]). Every
+    ordinal report is made by the registered strategy of that family
+    (:func:`abm.audit.deviations.strategy_report`). A draw equal to the true type is
     redrawn (at most 20 times). Labels are ``random:<family>``; every deviation has design
     ``"random"``, so verdicts give exact binomial intervals for that population.
     """
@@ -51,27 +53,23 @@ def random_deviations(true_types: Mapping[int, AgentType], market, rng: np.rando
             fam, d = None, None
             if isinstance(t, BundleRanking) and len(t.bundles) >= 2:
                 fam = ("truncate", "swap", "disguise", "reorder")[int(rng.integers(4))]
-                b = list(t.bundles)
+                n = len(t.bundles)
                 if fam == "truncate":
-                    d = BundleRanking(t.m, tuple(b[: int(rng.integers(1, len(b)))]))
+                    d = lists.strategy_report(f"truncate:k={int(rng.integers(1, n))}", t)
                 elif fam == "swap":
-                    r = int(rng.integers(len(b) - 1))
-                    b[r], b[r + 1] = b[r + 1], b[r]
-                    d = BundleRanking(t.m, tuple(b))
+                    d = lists.strategy_report(f"swap:rank={int(rng.integers(n - 1))}", t)
                 elif fam == "disguise":
-                    d = BundleRanking(t.m, tuple(b[:-1]))
+                    d = lists.strategy_report(f"truncate:k={n - 1}", t)
                 else:
-                    k = int(rng.integers(1, len(b) + 1))
-                    d = BundleRanking(t.m, tuple(b[i] for i in rng.permutation(len(b))[:k]))
+                    k = int(rng.integers(1, n + 1))
+                    d = lists.strategy_report(f"truncate:k={k}", lists.strategy_report("permute", t, rng))
             elif isinstance(t, WeakOrder):
                 space = list(type_space(ticks[a])) if type_space is not None and ticks is not None else []
+                above_null = int(t.rank[t.null])  # classes above the null option: the swap strategy's choices
                 if space and rng.random() < 0.5:
                     fam, d = "period-type", space[int(rng.integers(len(space)))]
-                elif len(t.classes) >= 2:
-                    c = list(t.classes)
-                    r = int(rng.integers(len(c) - 1))
-                    c[r], c[r + 1] = c[r + 1], c[r]
-                    fam, d = "swap", WeakOrder(t.n_objects, tuple(c))
+                elif above_null >= 2:
+                    fam, d = "swap", lists.strategy_report(f"swap:rank={int(rng.integers(above_null - 1))}", t)
             elif isinstance(t, Cost):
                 hi = budget if budget is not None else max(1.0, 4 * t.value)
                 fam, d = "bid", Cost(float(rng.random() * hi))
@@ -81,6 +79,15 @@ def random_deviations(true_types: Mapping[int, AgentType], market, rng: np.rando
         else:
             continue
     return out
+
+
+def _period_types(market):
+    """Return ``tick -> the types of that arrival period`` when the public market knows its type
+    space (a SEM market: ``market.extra["sem"]``, SEM Section 2), else None."""
+    sem = market.extra.get("sem") if isinstance(market.extra, dict) else None
+    if sem is None:
+        return None
+    return lambda t: [o for o, _ in sem.period_types(t + 1)]
 
 
 def scenario_deviations(model, truthful: Sequence[Sequence[Report]], true_types: Mapping[int, AgentType],
@@ -104,26 +111,23 @@ def scenario_deviations(model, truthful: Sequence[Sequence[Report]], true_types:
             for g in sorted(groups):
                 yield Deviation(groups[g], labels[g])
         elif source == "truncations":
-            yield from search.truncations(true_types, probe)
+            yield from lists.truncations(true_types, probe)
         elif source == "swaps":
-            yield from search.adjacent_swaps(true_types, probe)
+            yield from lists.adjacent_swaps(true_types, probe)
         elif source == "disguises":
-            yield from search.disguises(true_types, probe)
+            yield from lists.disguises(true_types, probe)
         elif source == "bid_changes":
-            yield from search.bid_changes(true_types, probe)
+            yield from lists.bid_changes(true_types, probe)
         elif source == "random":
-            sem = model.market.extra.get("sem") if isinstance(model.market.extra, dict) else None
-            space = None if sem is None else (lambda t: [o for o, _ in sem.period_types(t + 1)])
+            space = _period_types(model.market)
             ticks = {r.agent: t for t, tick in enumerate(truthful) for r in tick}
             rng = model.streams.get("audit", "random")  # a purpose-keyed stream of the run's seed
             yield from random_deviations(true_types, model.market, rng, int(spec.get("random_deviations", 200)),
                                          space, ticks)
         elif source == "same_period":
             # Definition 6 ranges over the period's whole type space when the market knows it (SEM)
-            sem = model.market.extra.get("sem") if isinstance(model.market.extra, dict) else None
-            space = None if sem is None else (lambda t: [o for o, _ in sem.period_types(t + 1)])
-            yield from search.same_period_misreports(truthful, true_types, limit_per_agent=spec.get("per_agent", 1),
-                                                     type_space=space)
+            yield from lists.same_period_misreports(truthful, true_types, limit_per_agent=spec.get("per_agent", 1),
+                                                     type_space=_period_types(model.market))
         else:
             raise ConfigError("audit.deviations", source, f"one of {list(SOURCES)}")
 
@@ -138,14 +142,15 @@ class ScenarioRun:
     """
 
     def __init__(self, sc, seed: int):
+        from mechanisms.mechanism_registry import make_mechanism
+
         from ..scenario import build_run
-        from .counterexample import build_mechanism
 
         self.model = build_run(sc, seed).run()
         self.true_types = {p.agent_id: p.true_type for p in self.model.participants}
         self.truthful = [[Report(i, self.true_types[i]) for i in tick] for tick in self.model.schedule]
         market, name, params = self.model.market, sc.mechanism, dict(sc.mechanism_params)
-        self.factory = lambda: build_mechanism(name, market, params)
+        self.factory = lambda: make_mechanism(name, market, params)
         self.scenario = {**sc.raw, "seed": int(seed), "base_dir": str(sc.base_dir)}
 
     def deviations(self, spec: Mapping[str, Any]) -> list[Deviation]:

@@ -20,8 +20,7 @@ import math
 
 from scipy.stats import binomtest
 
-#: Two-sided 95% normal quantile (the Wilson interval's z, kept for the figures' bands).
-Z95 = 1.959963984540054
+from mechanisms.stats import Z95  # noqa: F401  (its one home; re-exported for the Wilson interval and figures)
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:

@@ -1,4 +1,5 @@
-"""Audits across market sizes: SP1 over replica sizes (SEM paper, Definition 6, Corollary 1).
+"""Audits across market sizes: SP1 (SEM paper, Definition 6, Corollary 1) and asymptotic efficiency
+(Definition 4, :func:`efficiency_study`) over replica sizes.
 
 SP1 is a limit statement: for every eps > 0, the probability that a same-period misreport
 yields a lottery the truthful one does not weakly stochastically dominate, at sup-norm distance
@@ -22,14 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mechanisms.errors import require
+from mechanisms.online_mechanism import OnlineMechanism
 from mechanisms.preferences import AgentType
-from mechanisms.protocol import OnlineMechanism
 from mechanisms.reports import Report
 
 from .audit import AuditReport, audit
 from .claims import AuditOptions
+from .deviations import same_period_misreports
 from .replay import Deviation
-from .search import same_period_misreports
 from .trend import DEFAULT_ALPHA, DEFAULT_THRESHOLD, TrendResult, trend_verdict
 
 Build = Callable[[int, int], tuple[Callable[[], OnlineMechanism], list[list[Report]], Mapping[int, AgentType]]]
@@ -100,9 +101,8 @@ def family_build(family: str, mechanism: str = "sem", params: Mapping[str, Any] 
     ``mechanism`` is a registered mechanism or mutant name, ``params`` its parameters;
     ``family_params`` the family's parameters.
     """
+    from mechanisms.mechanism_registry import make_mechanism as build_mechanism
     from mechanisms.sem.families import family_market, family_schedule
-
-    from .counterexample import build_mechanism
 
     def build(n: int, seed: int):
         sem = family_market(family, n, family_params)
@@ -117,17 +117,25 @@ def sp1_study(build: Build, ns: Sequence[int], seeds: Iterable[int], eps: float 
               deviations: Callable[[list[list[Report]], Mapping[int, AgentType]], Iterable[Deviation]] | None = None,
               limit_per_agent: int | None = None, *, threshold: float = DEFAULT_THRESHOLD,
               alpha: float = DEFAULT_ALPHA, design: str | None = None,
-              options: AuditOptions | None = None) -> SP1Study:
+              options: AuditOptions | None = None, claim: str = "sp1") -> SP1Study:
     """Return the SP1 counts across replica sizes ``ns`` and their trend verdict.
 
     ``build(n, seed)`` returns ``(factory, schedule, true_types)`` of the replica market M_n
     with its sampled arrivals; ``deviations(schedule, true_types)`` yields the misreports
     (default: every type of the agent's period in the SEM market's type space,
-    :func:`abm.audit.search.same_period_misreports`, at most ``limit_per_agent`` per agent).
+    :func:`abm.audit.deviations.same_period_misreports`, at most ``limit_per_agent`` per agent).
     Only the ``"sp1"`` claim is checked. ``threshold``/``alpha``: see :mod:`abm.audit.trend`.
     ``design``: how each market's pairs were chosen, ``"probe"`` (default; the default
     deviations are a deterministic probe set) or ``"random"``. ``options``: audit options (``eps`` is set from ``eps``).
+    ``claim``: the asymptotic claim judged (default SP1); a run-level claim such as
+    ``"ordinal_efficiency_asymptotic"`` (Definition 4) is checked on each market's truthful
+    run, one unit per market (see :func:`efficiency_study`).
     """
+    from .claims import checker_for
+
+    chk = checker_for(claim)
+    require(chk is not None, "claim", claim, "a claim with a checker (abm.audit.claims.CLAIM_CHECKERS)")
+    run_level = chk.level == "run"
     seeds = list(seeds)
     ns = sorted(ns)
     require(len(ns) > 0, "ns", ns, "at least one market size")
@@ -141,18 +149,21 @@ def sp1_study(build: Build, ns: Sequence[int], seeds: Iterable[int], eps: float 
         per_n = []
         for seed in seeds:
             factory, schedule, types = build(n, seed)
-            if deviations is not None:
+            if run_level:
+                devs = []
+            elif deviations is not None:
                 devs = deviations(schedule, types)
             else:  # Definition 6: every type of the agent's period in the market's type space
                 sem = getattr(factory().market, "extra", {}).get("sem")
                 space = None if sem is None else (lambda t, sem=sem: [o for o, _ in sem.period_types(t + 1)])
                 devs = same_period_misreports(schedule, types, limit_per_agent, type_space=space)
-            rep = audit(factory, schedule, types, seed, devs, claims=["sp1"], options=opts, n=n)
+            rep = audit(factory, schedule, types, seed, devs, claims=[claim], options=opts, n=n)
             per_n.append(rep)
-            markets.append({"n": n, "seed": seed, "pairs": rep.checked("sp1"), "events": rep.violations("sp1")})
+            markets.append({"n": n, "seed": seed, "pairs": rep.checked(claim), "events": rep.violations(claim)})
         reports.append(AuditReport.combine(per_n))
     trend = trend_verdict([r["n"] for r in markets], [r["events"] for r in markets], [r["pairs"] for r in markets],
-                          threshold=threshold, alpha=alpha, design=design, what=f"SP1 (eps={eps:g})")
+                          threshold=threshold, alpha=alpha, design=design,
+                          what=f"SP1 (eps={eps:g})" if claim == "sp1" else f"{claim} (eps={eps:g})")
     for p in trend.curve:
         rows.append({"n": p.n, "markets": p.markets, "pairs": p.pairs, "events": p.events, "share": p.share,
                      "ci_lo": p.ci_lo, "ci_hi": p.ci_hi})
@@ -160,3 +171,15 @@ def sp1_study(build: Build, ns: Sequence[int], seeds: Iterable[int], eps: float 
     if rows and rows[-1]["pairs"] > 0 and rows[-1]["events"] == 0:
         verdict += "; trend: zero at the largest n"
     return SP1Study(rows, verdict, AuditReport.combine(reports), markets, trend, eps)
+
+
+def efficiency_study(build: Build, ns: Sequence[int], seeds: Iterable[int], **kw: Any) -> SP1Study:
+    """Return the asymptotic-efficiency trend (SEM Definition 4; Theorem 5 (i)-(ii)) across ``ns``.
+
+    Each (n, seed) market's truthful run is one unit: an event when
+    :func:`abm.audit.claims.check_ordinal_efficiency` cannot certify an ordinally efficient
+    allocation within :data:`abm.audit.claims.OE_EPS`. Same trend verdict as :func:`sp1_study`.
+    """
+    from .claims import OE_EPS
+
+    return sp1_study(build, ns, seeds, eps=OE_EPS, claim="ordinal_efficiency_asymptotic", **kw)

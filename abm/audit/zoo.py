@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 
 from mechanisms.errors import ConfigError
+from mechanisms.market import Market
+from mechanisms.mechanism_registry import MECHANISMS, registered_mechanisms
 from mechanisms.preferences import BundleRanking, Cost
-from mechanisms.protocol import MECHANISMS, Market
 from mechanisms.reports import Report
 
 from .audit import AuditReport, audit
@@ -58,7 +59,7 @@ def ocam_market(n: int = 200, seed: int = 1):
 
 
 def _ocam():
-    from .search import adjacent_swaps, disguises, truncations
+    from .deviations import adjacent_swaps, disguises, truncations
 
     market, types, sched, _ = ocam_market()
     devs = list(disguises(types, range(0, 200, 2))) + list(adjacent_swaps(types, range(13, 33), depth=2)) \
@@ -69,7 +70,7 @@ def _ocam():
 def _bundles():
     from mechanisms.market import Goods
 
-    from .search import adjacent_swaps, truncations
+    from .deviations import adjacent_swaps, truncations
 
     rng = np.random.default_rng(3)
     market = Market("bundles", Goods.uniform(4, 1), max_bundle_size=2, n_agents=12)
@@ -81,21 +82,17 @@ def _bundles():
 
 def sem_three_objects(replica: int, seed: int = 1):
     """Return (SEM market, true types, schedule) of the three-object, T = 4 test market, arrivals drawn."""
-    from mechanisms.sem import SEMMarket, sample_arrivals
+    from mechanisms.sem import SEMMarket, arrival_schedule, sample_arrivals
 
     mk = SEMMarket.stationary(["a", "b", "c"], [1, 1, 1],
                               {"a > b > c > o": 0.4, "b > a > o > c": 0.3, "{a,b} > c > o": 0.3}, horizon=4,
                               replica=replica)
-    sched, types, aid = [], {}, 0
-    for ts in sample_arrivals(mk, None, np.random.default_rng(seed)):
-        sched.append([Report(aid + k, o) for k, o in enumerate(ts)])
-        types.update({aid + k: o for k, o in enumerate(ts)})
-        aid += len(ts)
+    sched, types = arrival_schedule(sample_arrivals(mk, None, np.random.default_rng(seed)))
     return mk, types, sched
 
 
 def _objects():
-    from .search import same_period_misreports
+    from .deviations import same_period_misreports
 
     mk, types, sched = sem_three_objects(2)
     market = mk.market()
@@ -106,7 +103,7 @@ def _objects():
 def _procurement():
     from mechanisms.procurement import Additive, PredictionModel, procurement_market
 
-    from .search import bid_changes
+    from .deviations import bid_changes
 
     rng = np.random.default_rng(4)
     v = Additive(rng.random(40))
@@ -149,10 +146,15 @@ MUTANT_TABLE: dict[str, tuple[str, str, dict]] = {
     "mutant_sem_online_no_time_tax": ("sem_online", "lindahl_clearing", {}),
     # an asymptotic claim: judged by the SP1 trend across replica sizes, not by one audit
     "mutant_sem_own_price_shift": ("sp1_trend", "sp1", {}),
+    # Definition 4 is asymptotic too: judged by the efficiency trend across replica sizes
+    "mutant_sem_reversed_preferences": ("efficiency_trend", "ordinal_efficiency_asymptotic", {}),
 }
 
 #: The SP1 trend study of the zoo: market family, replica sizes, seeds (abm.audit.studies).
 SP1_TREND = ("ps_last_period", (6, 24), (1, 7))
+
+#: The zoo's asymptotic "families": trend studies across replica sizes, not single audits.
+TRENDS = ("sp1_trend", "efficiency_trend")
 
 #: Controls that need parameters to be meaningful on their zoo market.
 CONTROL_PARAMS = {"bf_mech2": {"p": 0.0}, "bf_mech3": {"q": 0.0}}
@@ -181,6 +183,11 @@ class ZooRow:
 
 #: Controls audited on a market other than their kind's default (e.g. Algorithm 2 needs two agents).
 CONTROL_FAMILY = {"naive_aceei": "bundles", "naive_matching": "fair_division_two"}
+
+
+def mutant_names() -> list[str]:
+    """Return the registered mutants' names (``spec.mutant_of`` set, :mod:`mechanisms.mutants`), sorted."""
+    return [n for n, cls in registered_mechanisms(mutants=True) if cls.spec.mutant_of is not None]
 
 
 def _family_of_control(name: str) -> str | None:
@@ -214,7 +221,7 @@ def _first(rep: AuditReport, breaks: str = "") -> str:
 
 def audit_entry(name: str, family: str, params: dict, options: AuditOptions | None = None) -> tuple[AuditReport, int]:
     """Return the audit of mechanism ``name`` on the zoo market ``family`` and its deviation count."""
-    from .counterexample import build_mechanism
+    from mechanisms.mechanism_registry import make_mechanism as build_mechanism
 
     if family in SCENARIO_FAMILIES:
         from ..scenario import load_scenario
@@ -229,11 +236,7 @@ def audit_entry(name: str, family: str, params: dict, options: AuditOptions | No
         return rep, len(devs)
     fam = FAMILIES[family]
     market, types, sched, seed, devs = fam.build()
-    from mechanisms.protocol import MECHANISMS as _M
-
-    from .mutants import MUTANTS
-
-    cls = MUTANTS.get(name) if name in MUTANTS else _M.get(name, "mechanism.name")
+    cls = MECHANISMS.get(name, "mechanism.name")
     known = {q.name for q in cls.spec.params}
     p = {k: v for k, v in {**fam.params, **params}.items() if k in known}
     rep = audit(lambda: build_mechanism(name, market, p), sched, types, seed, devs, options=options)
@@ -248,17 +251,15 @@ def run_zoo(mutants: Sequence[str] | None = None, controls: bool = True,
     or violated a claim inside that claim's assumptions... or, for a mutant built to break a
     theorem's assumption (eps_b >= 1/m), violated the claim at all.
     """
-    from .mutants import MUTANTS
-
     rows: list[ZooRow] = []
-    names = list(mutants) if mutants is not None else [m for m in MUTANTS.names() if m in MUTANT_TABLE]
+    names = list(mutants) if mutants is not None else [m for m in mutant_names() if m in MUTANT_TABLE]
     for m in names:
         family, breaks, params = MUTANT_TABLE[m]
         if progress:
             progress(m)
         t0 = time.perf_counter()
-        if family == "sp1_trend":
-            study = sp1_trend(m)
+        if family in TRENDS:
+            study = trend_study(m, family)
             rows.append(ZooRow(m, "mutant", family, breaks, study.label.startswith("violated"), study.verdict,
                                sum(r["pairs"] for r in study.rows), time.perf_counter() - t0))
             continue
@@ -267,14 +268,14 @@ def run_zoo(mutants: Sequence[str] | None = None, controls: bool = True,
         rows.append(ZooRow(m, "mutant", family, breaks, flagged, _first(rep, breaks) or _outside(rep, breaks), k,
                            time.perf_counter() - t0, rep))
     if controls:
-        if any(MUTANT_TABLE[m][0] == "sp1_trend" for m in names):
+        for trend in sorted({MUTANT_TABLE[m][0] for m in names} & set(TRENDS)):
             if progress:
-                progress("sem (SP1 trend)")
+                progress(f"sem ({trend})")
             t0 = time.perf_counter()
-            study = sp1_trend("sem")
-            rows.append(ZooRow("sem", "control", "sp1_trend", "", study.label.startswith("violated"), study.verdict,
+            study = trend_study("sem", trend)
+            rows.append(ZooRow("sem", "control", trend, "", study.label.startswith("violated"), study.verdict,
                                sum(r["pairs"] for r in study.rows), time.perf_counter() - t0))
-        for name in MECHANISMS.names():
+        for name, _ in registered_mechanisms():
             family = _family_of_control(name)
             if family is None:
                 continue
@@ -291,12 +292,13 @@ def run_zoo(mutants: Sequence[str] | None = None, controls: bool = True,
     return rows
 
 
-def sp1_trend(name: str):
-    """Return the zoo's SP1 trend study of mechanism ``name`` (:data:`SP1_TREND`)."""
-    from .studies import family_build, sp1_study
+def trend_study(name: str, trend: str = "sp1_trend"):
+    """Return the zoo's trend study ``trend`` (a key of :data:`TRENDS`) of mechanism ``name``."""
+    from . import studies
 
     family, ns, seeds = SP1_TREND
-    return sp1_study(family_build(family, name), list(ns), list(seeds))
+    study = studies.sp1_study if trend == "sp1_trend" else studies.efficiency_study
+    return study(studies.family_build(family, name), list(ns), list(seeds))
 
 
 def _outside(rep: AuditReport, claim: str) -> str:

@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from abm.cli import COMMANDS
+from abm.cli import command
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -16,17 +16,17 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
+@command("mutants", "audit the mutant zoo and the faithful controls (mutation score)", _args)
 def _run(args: argparse.Namespace) -> int:
     from mechanisms.errors import ConfigError
 
     from .claims import AuditOptions
-    from .mutants import MUTANTS
-    from .zoo import MUTANT_TABLE, run_zoo, score
+    from .zoo import MUTANT_TABLE, mutant_names, run_zoo, score
 
     for n in args.names:
         if n not in MUTANT_TABLE:
             raise ConfigError("mutants", n, f"a mutant of the zoo, one of {sorted(MUTANT_TABLE)}")
-    missing = [m for m in MUTANTS.names() if m not in MUTANT_TABLE]
+    missing = [m for m in mutant_names() if m not in MUTANT_TABLE]
     opts = AuditOptions(path=args.path)
     say = None if args.quiet else (lambda m: print(f"  auditing {m} ...", file=sys.stderr, flush=True))
     rows = run_zoo(args.names or None, controls=not args.no_controls, options=opts, progress=say)
@@ -44,6 +44,3 @@ def _run(args: argparse.Namespace) -> int:
         with open(args.json, "w") as f:
             json.dump({"rows": [r.as_dict() for r in rows], "score": s}, f, indent=1)
     return 0 if s["flagged"] == s["mutants"] and s["false_alarms"] == 0 else 1
-
-
-COMMANDS["mutants"] = ("audit the mutant zoo and the faithful controls (mutation score)", _args, _run)

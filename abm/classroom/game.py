@@ -49,7 +49,6 @@ class StudentReport(Strategy):
     """A report fixed in advance by a student (not registered: it exists only in class games)."""
 
     name = "student"
-    params: dict[str, Any] = {}
 
     def __init__(self, declared: AgentType, label: str = "student"):
         super().__init__()
@@ -260,8 +259,9 @@ class ClassGame:
     # ---- the run and the reveal ---------------------------------------------------------------------
     def run(self) -> Reveal:
         """Run the mechanism on the class's reports (unsubmitted seats tell the truth); return the reveal."""
+        from mechanisms.mechanism_registry import make_mechanism as build_mechanism
+
         from ..audit import CLAIM_CHECKERS, AuditOptions, Deviation, Replayer, audit, check_deviation
-        from ..audit.counterexample import build_mechanism
 
         with self._lock:
             overrides = {s.agent: s.strategy for s in self.seats if s.strategy is not None}

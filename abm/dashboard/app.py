@@ -41,14 +41,14 @@ def scenario_path() -> str:
 
 def model_params(model: LiveModel) -> dict:
     """Return SolaraViz's parameter pickers for ``model``'s scenario (market kind decides the lists)."""
-    from mechanisms import MECHANISMS
+    from mechanisms import registered_mechanisms
     from strategies import STRATEGIES
 
     if model.error is not None:
         kind, own, seed = None, "", -1
     else:
         kind, own, seed = model.market.kind, model.scenario.mechanism, model.streams.seed
-    mechs = [n for n, cls in MECHANISMS.items() if kind is None or kind in cls.spec.market_kinds]
+    mechs = [n for n, cls in registered_mechanisms() if kind is None or kind in cls.spec.market_kinds]
     if own and own not in mechs:
         mechs = [own] + mechs
     strategies = [NOBODY] + [n for n, cls in STRATEGIES.items() if (kind is None or kind in cls.kinds) and n != "truthful"]

@@ -15,7 +15,7 @@ import os
 import pathlib
 import sys
 
-from ..cli import COMMANDS
+from ..cli import command
 
 #: Environment for the server: no telemetry, no CDN (assets come from solara-assets).
 SERVER_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
@@ -47,6 +47,7 @@ def server_env(scenario: str | pathlib.Path, class_scenario: str | pathlib.Path 
     return env
 
 
+@command("dashboard", "serve the live dashboard and the class game in the browser (127.0.0.1 by default)", _args)
 def _dashboard(args: argparse.Namespace) -> int:
     from mechanisms.errors import ConfigError
 
@@ -71,7 +72,3 @@ def _dashboard(args: argparse.Namespace) -> int:
     # the server replaces this process: one process id to stop, no orphaned child
     os.execve(cmd[0], cmd, server_env(args.scenario, args.class_scenario))
     return 0  # not reached
-
-
-COMMANDS["dashboard"] = ("serve the live dashboard and the class game in the browser (127.0.0.1 by default)",
-                         _args, _dashboard)

@@ -103,9 +103,10 @@ class LiveModel(AllocationModel):
 
     # ---- the running audit ------------------------------------------------------------------
     def _start_audit(self) -> None:
-        from ..audit import AuditReport, CLAIM_CHECKERS, Replayer
+        from mechanisms.mechanism_registry import make_mechanism as build_mechanism
+
+        from ..audit import CLAIM_CHECKERS, AuditReport, Replayer
         from ..audit.audit import assumption_holds
-        from ..audit.counterexample import build_mechanism
 
         sc = self.scenario
         market, name, params = self.market, sc.mechanism, dict(sc.mechanism_params)

@@ -11,7 +11,15 @@ from .cells import run_cell
 from .execute import SweepOutcome, auto_chunk, default_workers, run_sweep
 from .export import export, load
 from .store import Store
-from .sweep import AUDIT_DEFAULTS, Sweep, Task, audit_options, cell_key, load_sweep, parse_sweep
+from .sweep import (
+    AUDIT_DEFAULTS,
+    Sweep,
+    Task,
+    audit_options,
+    cell_key,
+    load_sweep,
+    parse_sweep,
+)
 
 __all__ = [
     "AUDIT_DEFAULTS", "MissingColumns", "Store", "Sweep", "SweepOutcome", "Task", "audit_options", "auto_chunk",

@@ -16,7 +16,6 @@ Two kinds of cell:
 """
 from __future__ import annotations
 
-import functools
 import io
 import json
 import math
@@ -26,18 +25,29 @@ import time
 import traceback
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from abm.scenario import Scenario, build_run
+from abm.versions import Versions, model_versions
 
-from abm.scenario import Scenario, build_run, parse_scenario
-
-from .sweep import AUDIT_DEFAULTS, Task, canonical_json
+from .sweep import AUDIT_DEFAULTS, Task
 
 #: Outcome texts that mean "nothing allocated" (empty bundle, null object, not hired).
 EMPTY_OUTCOMES = ("{}", "o", "not hired")
+
+
+class CellOutput(NamedTuple):
+    """What one cell computed: its ``metrics``, the per-agent table (``agents``), the first
+    ``counterexample`` of an audit as ``(claim, JSON dict)`` (or None) and the ``versions`` of
+    the mechanism and strategies that produced it (:func:`abm.versions.model_versions`)."""
+
+    metrics: dict[str, Any]
+    agents: pd.DataFrame
+    counterexample: tuple[str, dict] | None
+    versions: Versions
 
 
 def _ours(w: warnings.WarningMessage) -> bool:
@@ -54,21 +64,23 @@ def run_cell(task: Task) -> dict[str, Any]:
     dict plus ``by_strategy`` rows; ``warnings`` counts the Python warnings the run raised and
     ``warning_messages`` lists up to five distinct ones), ``agents_parquet`` (bytes of the per-agent table),
     ``counterexample_json`` / ``counterexample_claim`` (the first counterexample of an audit,
-    or None), ``error`` (the traceback of a failed cell), ``seconds`` and ``worker``.
+    or None), ``versions`` (of the mechanism and strategies, :mod:`abm.versions`), ``error``
+    (the traceback of a failed cell), ``seconds`` and ``worker``.
     """
     t0 = time.perf_counter()
     out: dict[str, Any] = {"key": task.key, "worker": f"{socket.gethostname()}:{os.getpid()}",
-                           "metrics": None, "error": None, "agents_parquet": None, "counterexample_json": None}
+                           "metrics": None, "error": None, "agents_parquet": None, "counterexample_json": None,
+                           "versions": None}
     try:
         # Warnings (e.g. a solver missing its tolerance) are counted into the metrics instead of
         # flooding the terminal once per run; workers are single-threaded, so this is safe.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            sc = _scenario(canonical_json(task.scenario), task.base_dir)
+            sc = task.sc  # validated by the driver: the cell builds its run once, below
             if task.kind == "audit":
-                metrics, agents, cx = audit_metrics(sc, task.seed, task.audit or {})
+                metrics, agents, cx, versions = audit_metrics(sc, task.seed, task.audit or {})
             else:
-                metrics, agents, cx = run_metrics(sc, task.seed)
+                metrics, agents, cx, versions = run_metrics(sc, task.seed)
         # only the warnings our own code raises about this run: library deprecations and import-time
         # warnings depend on what the process did before, not on the cell (serial and cluster must agree)
         caught = [w for w in caught if _ours(w)]
@@ -78,8 +90,8 @@ def run_cell(task: Task) -> dict[str, Any]:
         out["agents_parquet"] = to_parquet(agents)
         if cx is not None:
             out["counterexample_claim"], out["counterexample_json"] = cx[0], json.dumps(cx[1], indent=1).encode()
-        out.update(status="done", metrics=metrics)
-    except Exception:  # a failing cell is recorded, the sweep goes on (issue 8, item 3)
+        out.update(status="done", metrics=metrics, versions=versions)
+    except Exception:  # noqa: BLE001  (a failing cell is recorded, the sweep goes on: issue 8, item 3)
         out.update(status="failed", error=traceback.format_exc())
     out["seconds"] = time.perf_counter() - t0
     return out
@@ -90,16 +102,10 @@ def run_cells(tasks: list[Task]) -> list[dict[str, Any]]:
     return [run_cell(t) for t in tasks]
 
 
-@functools.lru_cache(maxsize=64)
-def _scenario(raw_json: str, base_dir: str) -> Scenario:
-    # Replications of a grid point share the scenario: validate it once per worker.
-    return parse_scenario(json.loads(raw_json), base_dir)
-
-
 # ---- plain runs -------------------------------------------------------------------------------
 
-def run_metrics(sc: Scenario, seed: int) -> tuple[dict[str, Any], pd.DataFrame, None]:
-    """Return (metrics, agent table, None) of one run of ``sc`` with ``seed``.
+def run_metrics(sc: Scenario, seed: int) -> CellOutput:
+    """Return the :class:`CellOutput` of one run of ``sc`` with ``seed`` (no counterexample).
 
     Metrics: ``n``, ``truthful_share``, ``mean_true_rank`` (0 = best under the true type) and
     its truthful / misreporting means, ``rank_gain`` (truthful minus misreporting mean rank:
@@ -114,7 +120,7 @@ def run_metrics(sc: Scenario, seed: int) -> tuple[dict[str, Any], pd.DataFrame, 
     m["mechanism"] = sc.mechanism
     m.update(summary_metrics(model.mechanism.summary()))
     m.update(procurement_metrics(sc, model))
-    return m, a, None
+    return CellOutput(m, a, None, model_versions(model))
 
 
 def procurement_metrics(sc: Scenario, model) -> dict[str, Any]:
@@ -145,7 +151,7 @@ def procurement_metrics(sc: Scenario, model) -> dict[str, Any]:
 
 def agent_metrics(a: pd.DataFrame) -> dict[str, Any]:
     """Return the metrics of a per-agent table (see :func:`run_metrics`)."""
-    m: dict[str, Any] = {"n": int(len(a)), "truthful_share": _f(a["truthful"].mean())}
+    m: dict[str, Any] = {"n": len(a), "truthful_share": _f(a["truthful"].mean())}
     truthful = a["truthful"].astype(bool)
     for col, gain, sign in (("true_rank", "rank_gain", 1.0), ("utility", "utility_gain", -1.0)):
         name = "mean_true_rank" if col == "true_rank" else "mean_utility"
@@ -164,7 +170,7 @@ def agent_metrics(a: pd.DataFrame) -> dict[str, Any]:
         m["placed_share"] = _f(1.0 - empty.mean())
     rows = []
     for label, g in a.groupby("strategy", sort=True):
-        r: dict[str, Any] = {"strategy": str(label), "agents": int(len(g))}
+        r: dict[str, Any] = {"strategy": str(label), "agents": len(g)}
         for col, name in (("true_rank", "mean_true_rank"), ("utility", "mean_utility")):
             if col in g and g[col].notna().any():
                 r[name] = _f(pd.to_numeric(g[col], errors="coerce").mean())
@@ -190,9 +196,8 @@ def summary_metrics(summary: Mapping[str, Any]) -> dict[str, Any]:
 
 # ---- audits -----------------------------------------------------------------------------------
 
-def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> tuple[dict[str, Any], pd.DataFrame,
-                                                                              tuple[str, dict] | None]:
-    """Return (metrics, agent table, first counterexample) of an audit of ``sc`` with ``seed``.
+def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> CellOutput:
+    """Return the :class:`CellOutput` of an audit of ``sc`` with ``seed`` (its first counterexample included).
 
     The run is built with the scenario's strategies; the auditor then compares every
     deviation with the all-truthful baseline (same seed: common random numbers). Options:
@@ -217,7 +222,7 @@ def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> tuple[dic
     # run.scenario is what `python -m abm audit` stores, so `python -m abm replay FILE` rebuilds the run
     rep = audit(run.factory, run.truthful, run.true_types, seed, run.deviations(spec), spec.get("claims"),
                 options=opts, scenario=run.scenario)
-    m: dict[str, Any] = {"n": int(len(a)), "mechanism": sc.mechanism}
+    m: dict[str, Any] = {"n": len(a), "mechanism": sc.mechanism}
     cells = list(rep.cells.values())
     devs = sum(c.deviations for c in cells)
     prof = sum(c.profitable for c in cells)
@@ -243,7 +248,7 @@ def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> tuple[dic
         if rep.counterexamples[key]:
             cx = (key, rep.counterexamples[key][0].to_json())
             break
-    return m, a, cx
+    return CellOutput(m, a, cx, model_versions(run.model))
 
 
 # ---- helpers ----------------------------------------------------------------------------------

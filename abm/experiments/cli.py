@@ -10,7 +10,7 @@ import argparse
 import pathlib
 import re
 
-from abm.cli import COMMANDS
+from abm.cli import add_allow_import, command
 
 
 def _sweep_args(p: argparse.ArgumentParser) -> None:
@@ -25,14 +25,16 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chunk", type=int, default=None,
                    help="runs per dask task (default: runs / (10 x workers), between 1 and 20)")
     p.add_argument("--dry-run", action="store_true", help="validate the grid and print its size; run nothing")
+    add_allow_import(p, "the scenarios name")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+@command("sweep", "run or resume a parameter sweep (dask local cluster, --scheduler, or --serial)", _sweep_args)
 def _sweep(args: argparse.Namespace) -> int:
     from .execute import run_sweep
     from .sweep import load_sweep
 
-    sw = load_sweep(args.sweep)
+    sw = load_sweep(args.sweep, allow_import=args.allow_import)
     out = pathlib.Path(args.out) if args.out else pathlib.Path("results") / re.sub(r"[^A-Za-z0-9_.-]+", "-", sw.name)
     n_points = len(sw.grid)
     if args.dry_run:
@@ -55,6 +57,7 @@ def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="output directory (default: EXPERIMENT/report)")
 
 
+@command("report", "write a Markdown/HTML report with tables and figures of an experiment", _report_args)
 def _report(args: argparse.Namespace) -> int:
     from .report import build_report
 
@@ -70,16 +73,10 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
 
 
+@command("export", "export an experiment's tables as Parquet or CSV", _export_args)
 def _export(args: argparse.Namespace) -> int:
     from .export import export
 
     path = export(args.experiment, args.out, args.format, args.overwrite)
     print(f"tables written to {path}/ (runs, strategies, agents .{args.format})")
     return 0
-
-
-COMMANDS["sweep"] = ("run or resume a parameter sweep (dask local cluster, --scheduler, or --serial)", _sweep_args, _sweep)
-COMMANDS["report"] = ("write a Markdown/HTML report with tables and figures of an experiment", _report_args, _report)
-COMMANDS["export"] = ("export an experiment's tables as Parquet or CSV", _export_args, _export)
-
-

@@ -17,10 +17,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from abm.progress import Progress
 from mechanisms.errors import ConfigError, require
 
 from .cells import run_cells
-from .progress import SweepProgress
 from .store import DB_NAME, DirectoryLock, Store, atomic_write
 from .sweep import Sweep, Task
 
@@ -110,7 +110,7 @@ def run_sweep(sweep: Sweep, directory: str | pathlib.Path, backend: str = "local
         atomic_write(store.directory / "sweep.json", json.dumps(json.loads(sweep.to_json()), indent=1).encode())
         status = store.statuses()
         todo = [t for t in tasks if status.get(t.key) != "done"]
-        progress = SweepProgress(len(tasks), len(tasks) - len(todo), desc=sweep.name, quiet=quiet)
+        progress = Progress(len(tasks), len(tasks) - len(todo), desc=sweep.name, quiet=quiet)
         done = failed = 0
         try:
             for batch in _results(todo, chunk, backend, scheduler, workers, store, connect_timeout, client):

@@ -10,7 +10,9 @@ Columns of the ``runs`` table: ``key``, ``cell`` (grid point index), ``replicati
 (the run's seed), ``status``, one column per axis (named by its dotted path, ``axis:seed`` for a
 ``seed`` axis; list/table values as JSON text),
 every scalar metric of :mod:`abm.experiments.cells` (``n``, ``mechanism``, ``gain_rate``,
-``mean_true_rank``, ``mech_*``, ...), ``error`` (traceback of a failed run), ``agents_path``,
+``mean_true_rank``, ``mech_*``, ...), ``versions`` (the mechanism's and strategies' versions
+that produced the run, e.g. ``"sd v1; truthful v1"``; None when not recorded), ``error``
+(traceback of a failed run), ``agents_path``,
 ``counterexample``; with ``timings=True`` also ``attempts``, ``started``, ``finished``,
 ``seconds``, ``worker`` (which differ between runs of the same sweep; everything else does not).
 """
@@ -22,9 +24,9 @@ from typing import Any
 
 import pandas as pd
 
-from mechanisms.errors import require
-
 from abm.runner import write_tables
+from abm.versions import versions_text
+from mechanisms.errors import require
 
 from .store import Store
 
@@ -85,6 +87,7 @@ def load(experiment: str | pathlib.Path, table: str = "runs", timings: bool = Fa
             for k, v in (r["metrics"] or {}).items():
                 if isinstance(v, (int, float, str, bool)) or v is None:
                     d[k] = v
+            d["versions"] = versions_text(r["versions"]) if r["versions"] is not None else None
             d.update(error=r["error"], agents_path=r["agents_path"], counterexample=r["counterexample"])
             if timings:
                 d.update({c: r[c] for c in TIMING_COLUMNS})
@@ -136,8 +139,8 @@ def export(experiment: str | pathlib.Path, out: str | pathlib.Path | None = None
     exp = pathlib.Path(experiment)
     out = pathlib.Path(out) if out is not None else exp / f"export-{fmt}"
     tables = {t: load(exp, t, timings=(t == "runs")) for t in TABLES}
-    readme = ("Tables exported from the experiment at {exp}:\n"
+    readme = (f"Tables exported from the experiment at {exp}:\n"
               "runs: one row per (grid point, replication): axes, status, metrics, timings\n"
               "strategies: one row per run and strategy label\n"
-              "agents: the per-agent tables of finished runs, stacked\n").format(exp=exp)
+              "agents: the per-agent tables of finished runs, stacked\n")
     return write_tables(tables, {"README.txt": readme}, out, fmt, overwrite)

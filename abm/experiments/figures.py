@@ -5,7 +5,7 @@ Every function takes a DataFrame from :func:`abm.experiments.load` and returns a
 the columns a figure needs, it raises :class:`MissingColumns` (the report writes the message as
 a note and goes on). Rates pooled from counts carry Wilson 95% bands
 (:func:`abm.audit.stats.wilson_interval`); means over replications carry normal 95% bands
-(mean +- 1.96 standard errors).
+(mean +- ``Z95`` = 1.96 standard errors, :data:`abm.audit.stats.Z95`).
 """
 from __future__ import annotations
 
@@ -14,9 +14,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
 # The object-oriented API (no pyplot): figures render with the Agg canvas when saved, need no
 # display and no global backend switch, and show inline in notebooks.
 from matplotlib.figure import Figure
+
+from abm.audit.stats import Z95
 
 #: Mechanism names compared by :func:`placement_rates` (SEM paper, Section 6: SEM vs SD-RTB).
 PLACEMENT_MECHANISMS = ("sem", "sd_rtb")
@@ -62,7 +65,7 @@ def mean_band(df: pd.DataFrame, metric: str, x: str = "n", by: str | None = "mec
     keys = [c for c in (by, x) if c]
     g = df.groupby(keys, sort=True)[metric].agg(["mean", "std", "count"]).reset_index()
     se = g["std"].fillna(0.0) / np.sqrt(g["count"].clip(lower=1))
-    g["lo"], g["hi"] = g["mean"] - 1.96 * se, g["mean"] + 1.96 * se
+    g["lo"], g["hi"] = g["mean"] - Z95 * se, g["mean"] + Z95 * se
     return g
 
 
@@ -125,7 +128,7 @@ def strategy_comparison(strategies: pd.DataFrame, metric: str = "mean_true_rank"
     d = _need(strategies, ["strategy", metric], title or f"{metric} by strategy")
     keys = ["strategy"] + ([by] if by else [])
     g = d.groupby(keys, sort=True)[metric].agg(["mean", "std", "count"]).reset_index()
-    err = 1.96 * g["std"].fillna(0.0) / np.sqrt(g["count"].clip(lower=1))
+    err = Z95 * g["std"].fillna(0.0) / np.sqrt(g["count"].clip(lower=1))
     labels = [" | ".join(str(v) for v in row) for row in g[keys].itertuples(index=False)]
     fig = Figure(figsize=(max(6, 0.6 * len(g) + 2), 4))
     ax = fig.subplots()
@@ -170,8 +173,8 @@ def procurement_ratio(df: pd.DataFrame, x: str = "prediction_error", by: str | N
                                        k=("value", "count")).reset_index()
     se = g["sd"].fillna(0.0) / np.sqrt(g["k"].clip(lower=1))
     g["y"] = g["opt"] / g["v"]
-    g["lo"] = g["opt"] / (g["v"] + 1.96 * se)
-    hi_den = g["v"] - 1.96 * se
+    g["lo"] = g["opt"] / (g["v"] + Z95 * se)
+    hi_den = g["v"] - Z95 * se
     g["hi"] = np.where(hi_den > 0, g["opt"] / hi_den.where(hi_den > 0, 1), np.inf)
     fig = Figure(figsize=(6, 4))
     ax = fig.subplots()

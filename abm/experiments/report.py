@@ -1,7 +1,8 @@
 """``python -m abm report EXPERIMENT``: a Markdown or HTML report with tables and figures.
 
-The report holds: what ran (sweep, axes, counts by status), failed runs with the last line of
-their traceback, a table of every grid point (metrics averaged over replications), and the
+The report holds: what ran (sweep, axes, counts by status), the versions of the mechanisms and
+strategies that produced the runs (a warning when the runs mix versions), failed runs with the
+last line of their traceback, a table of every grid point (metrics averaged over replications), and the
 figures of :mod:`abm.experiments.figures` that the data supports; a figure the data cannot
 support is replaced by a one-line note.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import pathlib
 from collections.abc import Callable
 from typing import Any
@@ -30,7 +32,7 @@ def _md_table(df: pd.DataFrame, digits: int = 4) -> str:
     """Return ``df`` as a GitHub Markdown table (no extra dependency)."""
     def cell(v: Any) -> str:
         if isinstance(v, float):
-            return "" if v != v else f"{v:.{digits}g}"
+            return "" if math.isnan(v) else f"{v:.{digits}g}"
         return str(v).replace("|", "\\|").replace("\n", " ")
     head = "| " + " | ".join(str(c) for c in df.columns) + " |"
     sep = "| " + " | ".join("---" for _ in df.columns) + " |"
@@ -97,6 +99,27 @@ def figure_specs(runs: pd.DataFrame, strategies: pd.DataFrame, kind: str,
     return specs
 
 
+def versions_parts(runs: pd.DataFrame) -> list[tuple[str, Any]]:
+    """Return the report's versions section: runs per versions record (:mod:`abm.versions`) of finished runs.
+
+    Runs of one experiment produced by different versions (a sweep resumed after a change that
+    bumped a version) are not comparable: the section then says so first.
+    """
+    done = runs[runs["status"] == "done"] if "status" in runs else runs
+    if done.empty or "versions" not in done:
+        return []
+    counts = done["versions"].fillna("not recorded").value_counts().sort_index()
+    parts: list[tuple[str, Any]] = [("h2", "Versions")]
+    by_mech = done.assign(v=done["versions"].fillna("not recorded")).groupby("mechanism")["v"].nunique() \
+        if "mechanism" in done else pd.Series(dtype=int)
+    if (by_mech > 1).any():
+        parts.append(("note", "warning: runs of " + ", ".join(sorted(by_mech[by_mech > 1].index))
+                      + " were produced by different versions (resumed after a version bump?); "
+                        "they are not comparable: rerun the sweep into a new directory"))
+    parts.append(("table", pd.DataFrame({"versions": counts.index, "runs": counts.values})))
+    return parts
+
+
 def build_report(experiment: str | pathlib.Path, fmt: str = "md", out: str | pathlib.Path | None = None) -> pathlib.Path:
     """Write the report of ``experiment`` and return its path.
 
@@ -114,7 +137,7 @@ def build_report(experiment: str | pathlib.Path, fmt: str = "md", out: str | pat
     strategies = load(exp, "strategies")
     outdir = pathlib.Path(out) if out else exp / "report"
     (outdir / "figures").mkdir(parents=True, exist_ok=True)
-    parts: list[tuple[str, Any]] = []  # (kind, payload): "h", "p", "table", "img", "note", "pre"
+    parts: list[tuple[str, Any]] = []  # (kind, payload): a kind of RENDERERS
     parts.append(("h1", f"Experiment {name}"))
     counts = runs["status"].value_counts().to_dict() if not runs.empty else {}
     parts.append(("p", f"Kind: {kind}. Runs: {len(runs)} ("
@@ -125,6 +148,7 @@ def build_report(experiment: str | pathlib.Path, fmt: str = "md", out: str | pat
             parts.append(("table", pd.DataFrame([{"axis": a, "values": json.dumps(v)} for a, v in ax.items()])))
     if not runs.empty and "seconds" in runs and runs["seconds"].notna().any():
         parts.append(("p", f"Run time: {runs['seconds'].sum():.1f} s in total, median {runs['seconds'].median():.3f} s per run."))
+    parts += versions_parts(runs)
     failed = runs[runs["status"] == "failed"] if not runs.empty else runs
     if len(failed):
         parts.append(("h2", "Failed runs"))
@@ -156,34 +180,26 @@ def build_report(experiment: str | pathlib.Path, fmt: str = "md", out: str | pat
     return path
 
 
+def _html_img(p: tuple[str, str]) -> str:
+    return (f'<figure><img src="{html.escape(p[1])}" alt="{html.escape(p[0])}">'
+            f"<figcaption>{html.escape(p[0])}</figcaption></figure>")
+
+
+#: How each kind of report part is written, per format.
+RENDERERS: dict[str, dict[str, Callable[[Any], str]]] = {
+    "md": {"h1": lambda p: f"# {p}\n", "h2": lambda p: f"## {p}\n", "p": lambda p: f"{p}\n",
+           "note": lambda p: f"> {p}\n", "table": lambda p: _md_table(p) + "\n",
+           "img": lambda p: f"![{p[0]}]({p[1]})\n"},
+    "html": {"h1": lambda p: f"<h1>{html.escape(p)}</h1>", "h2": lambda p: f"<h2>{html.escape(p)}</h2>",
+             "p": lambda p: f"<p>{html.escape(p)}</p>", "note": lambda p: f"<p><em>{html.escape(p)}</em></p>",
+             "table": lambda p: p.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep=""),
+             "img": _html_img},
+}
+
+
 def _render(parts: list[tuple[str, Any]], fmt: str) -> str:
-    out = []
-    for kind, payload in parts:
-        if fmt == "md":
-            if kind == "h1":
-                out.append(f"# {payload}\n")
-            elif kind == "h2":
-                out.append(f"## {payload}\n")
-            elif kind == "p":
-                out.append(f"{payload}\n")
-            elif kind == "note":
-                out.append(f"> {payload}\n")
-            elif kind == "table":
-                out.append(_md_table(payload) + "\n")
-            elif kind == "img":
-                out.append(f"![{payload[0]}]({payload[1]})\n")
-        else:
-            if kind in ("h1", "h2"):
-                out.append(f"<{kind}>{html.escape(payload)}</{kind}>")
-            elif kind == "p":
-                out.append(f"<p>{html.escape(payload)}</p>")
-            elif kind == "note":
-                out.append(f"<p><em>{html.escape(payload)}</em></p>")
-            elif kind == "table":
-                out.append(payload.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep=""))
-            elif kind == "img":
-                out.append(f'<figure><img src="{html.escape(payload[1])}" alt="{html.escape(payload[0])}">'
-                           f"<figcaption>{html.escape(payload[0])}</figcaption></figure>")
+    """Return the report text of ``parts`` ((kind, payload) pairs) in ``fmt`` (:data:`RENDERERS`)."""
+    out = [RENDERERS[fmt][kind](payload) for kind, payload in parts]
     if fmt == "html":
         return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>experiment report</title></head><body>\n"
                 + "\n".join(out) + "\n</body></html>\n")

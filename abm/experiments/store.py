@@ -14,6 +14,12 @@ files. A row left ``running`` by a killed process, or ``failed``, is run again o
 A file that is not one of our databases (another SQLite file, a corrupt file, a newer schema)
 raises :class:`ConfigError` and is never modified.
 
+Schema versions: 2 adds the ``versions`` column (the mechanism's and strategies' versions that
+produced each run, :mod:`abm.versions`). A version-1 store is read as it is (its runs' versions
+are "not recorded") and is migrated in place only when a sweep opens it for writing: one
+transaction adds the empty column and sets the version, so no stored result is changed or lost
+and an interrupted migration leaves the version-1 file as it was.
+
 One writer at a time (issue 12): a sweep holds :class:`DirectoryLock` on the directory while it
 runs; a second sweep on the same directory refuses with a message naming the running one (pid,
 host, start time). The lock is an ``fcntl`` lock on ``.sweep.lock``, which the operating system
@@ -31,7 +37,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Self
 
 from mechanisms.errors import ConfigError, require
 
@@ -40,7 +46,9 @@ from .sweep import Task
 #: ``PRAGMA application_id`` of experiment databases ("MBEX": mechanism-testbed experiment).
 APPLICATION_ID = 0x4D424558
 #: ``PRAGMA user_version``: the schema version this code reads and writes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Older schema versions this code reads, and migrates when it writes (see the module docstring).
+MIGRATIONS = {1: "ALTER TABLE runs ADD COLUMN versions TEXT"}
 DB_NAME = "experiment.sqlite"
 STATUSES = ("pending", "running", "done", "failed")
 
@@ -63,7 +71,8 @@ CREATE TABLE runs (
     metrics TEXT,
     error TEXT,
     agents_path TEXT,
-    counterexample TEXT
+    counterexample TEXT,
+    versions TEXT
 );
 CREATE INDEX runs_status ON runs(status);
 """
@@ -167,10 +176,10 @@ class DirectoryLock:
             os.close(self.fd)  # closing drops the fcntl lock
             self.fd = None
 
-    def __enter__(self) -> DirectoryLock:
+    def __enter__(self) -> Self:
         return self.acquire()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
 
@@ -195,9 +204,11 @@ class Store:
     def open(cls, directory: str | pathlib.Path, create: bool = False) -> Store:
         """Return the store of experiment ``directory``.
 
-        With ``create`` a missing database is created (and the directory); otherwise a
-        missing one is a :class:`ConfigError`. A foreign, corrupt or newer-schema file is
-        always a :class:`ConfigError`, and the file is left untouched.
+        With ``create`` a missing database is created (and the directory), and an older-schema
+        one is migrated (:data:`MIGRATIONS`; only a writer opens with ``create``); otherwise a
+        missing one is a :class:`ConfigError` and an older one is read unchanged. A foreign,
+        corrupt or newer-schema file is always a :class:`ConfigError`, and the file is left
+        untouched.
         """
         d = pathlib.Path(directory)
         require(not d.is_file(), "experiment", str(d), "an experiment directory (this is a file)")
@@ -220,9 +231,10 @@ class Store:
             conn.close()
             raise ConfigError("experiment", str(db), f"an experiment database (application_id {APPLICATION_ID:#x}, found "
                               f"{app:#x}: another program's SQLite file); the file was not modified")
-        if ver != SCHEMA_VERSION:
+        if ver != SCHEMA_VERSION and ver not in MIGRATIONS:
             conn.close()
-            raise ConfigError("experiment", str(db), f"schema version {SCHEMA_VERSION} (found {ver}); the file was not modified")
+            raise ConfigError("experiment", str(db), f"schema version {SCHEMA_VERSION} or an older one this code migrates "
+                              f"({sorted(MIGRATIONS)}) (found {ver}); the file was not modified")
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: a killed process never corrupts the database or loses a commit;
@@ -235,7 +247,27 @@ class Store:
         if res != "ok":
             conn.close()
             raise ConfigError("experiment", str(db), f"an intact database (integrity check: {res}); the file was not modified")
+        if ver != SCHEMA_VERSION and create:
+            cls._migrate(conn, ver, db)
         return cls(d, conn)
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection, ver: int, db: pathlib.Path) -> None:
+        """Bring a store of schema ``ver`` to :data:`SCHEMA_VERSION` in ONE transaction (all or nothing).
+
+        Raises :class:`ConfigError` (the file left as it was: the transaction rolls back) when a
+        step fails.
+        """
+        try:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                for v in range(ver, SCHEMA_VERSION):
+                    conn.execute(MIGRATIONS[v])
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise ConfigError("experiment", str(db), f"a schema-{ver} store the migration to schema {SCHEMA_VERSION} "
+                              f"can update ({e}); the file was not modified") from None
 
     @staticmethod
     def is_new_directory(d: pathlib.Path) -> bool:
@@ -277,10 +309,10 @@ class Store:
         """Close the connection (checkpointing the WAL)."""
         self.conn.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # ---- meta -----------------------------------------------------------------------------
@@ -354,18 +386,22 @@ class Store:
                                 for ch in result.get("counterexample_claim", "claim"))
                 cx_path = f"counterexamples/{key}-{claim}.json"
                 atomic_write(self.directory / cx_path, result["counterexample_json"])
-            metrics = result.get("metrics")
+            metrics, versions = result.get("metrics"), result.get("versions")
             updates.append((status, time.time(), result.get("seconds"), result.get("worker"),
                             json.dumps(metrics, sort_keys=True, allow_nan=True) if metrics is not None else None,
-                            result.get("error"), agents_path, cx_path, key))
+                            result.get("error"), agents_path, cx_path,
+                            json.dumps(versions, sort_keys=True) if versions is not None else None, key))
         with self.conn:
             self.conn.execute("BEGIN")
             self.conn.executemany(
                 "UPDATE runs SET status = ?, finished = ?, seconds = ?, worker = ?, metrics = ?, error = ?, "
-                "agents_path = ?, counterexample = ? WHERE key = ?", updates)
+                "agents_path = ?, counterexample = ?, versions = ? WHERE key = ?", updates)
 
     def rows(self, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        """Return every row as a dict (JSON columns decoded), ordered by (cell, replication, key)."""
+        """Return every row as a dict (JSON columns decoded), ordered by (cell, replication, key).
+
+        ``versions`` is None for a run that recorded none (failed, or stored by schema version 1).
+        """
         cur = self.conn.execute("SELECT * FROM runs ORDER BY cell, replication, key")
         names = [d[0] for d in cur.description]
         out = []
@@ -374,7 +410,8 @@ class Store:
             d = dict(zip(names, row))
             if wanted is not None and d["key"] not in wanted:
                 continue
-            for c in ("params", "metrics"):
+            d.setdefault("versions", None)  # a version-1 store read as it is
+            for c in ("params", "metrics", "versions"):
                 d[c] = json.loads(d[c]) if d[c] is not None else None
             d["scenario"] = json.loads(d["scenario"])
             out.append(d)

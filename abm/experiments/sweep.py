@@ -26,17 +26,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mechanisms.errors import ConfigError, require
-
 from abm.scenario import Scenario, load_scenario, parse_scenario, replication_seed
 from abm.schema import Section, is_file, read_toml
+from mechanisms.errors import ConfigError, require
 
 #: Sweep kinds: a plain scenario run per cell, or an audit of the run's deviations.
 KINDS = ("run", "audit")
 
 #: Audit deviation sources (``[audit] deviations``): the scenario's own strategies, or the
 #: auditor's generic search families (``abm.audit.sources.SOURCES``, the list validation reads).
-from abm.audit.sources import SOURCES as DEVIATION_SOURCES  # noqa: E402
 
 #: Defaults of an audit cell's options: the same keys and defaults as a scenario's ``[audit]``
 #: table read by ``python -m abm audit`` (``abm.audit.cli``). ``deviations``: sources from
@@ -58,9 +56,11 @@ class Task:
     """One (grid point, replication) of a sweep: what a worker runs.
 
     ``key`` is the hash of the resolved scenario, the seed, the kind and the sweep's
-    ``[audit]`` table (:func:`cell_key`); ``params`` the axis values of the grid point;
-    ``scenario`` the resolved raw scenario (JSON-able) and ``base_dir`` where its relative paths
-    point; ``audit`` the sweep's ``[audit]`` entries (they override the scenario's own).
+    ``[audit]`` table (:func:`cell_key`); ``params`` the axis values of the grid point; ``sc``
+    the grid point's scenario, validated once by the driver (a worker receives it pickled and
+    runs it without validating it again; its mechanism re-registers there, see
+    :meth:`abm.scenario.Scenario.__setstate__`); ``audit`` the sweep's ``[audit]`` entries (they
+    override the scenario's own).
     """
 
     key: str
@@ -68,10 +68,19 @@ class Task:
     replication: int
     seed: int
     params: dict[str, Any]
-    scenario: dict[str, Any]
-    base_dir: str
+    sc: Scenario
     kind: str
     audit: dict[str, Any] | None
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        """Return the resolved raw scenario (JSON-able; what the store records)."""
+        return self.sc.raw
+
+    @property
+    def base_dir(self) -> str:
+        """Return where the scenario's relative paths point."""
+        return str(self.sc.base_dir)
 
 
 @dataclass
@@ -103,8 +112,7 @@ class Sweep:
         for c, (point, sc) in enumerate(zip(self.points(), self.grid)):
             for r in range(self.replications):
                 s = replication_seed(sc.seed, r)
-                out.append(Task(cell_key(sc.raw, s, self.kind, audit), c, r, s, point, sc.raw,
-                                str(sc.base_dir), self.kind, audit))
+                out.append(Task(cell_key(sc.raw, s, self.kind, audit), c, r, s, point, sc, self.kind, audit))
         return out
 
     def to_json(self) -> str:
@@ -130,22 +138,27 @@ def cell_key(scenario: Mapping[str, Any], seed: int, kind: str = "run", audit: M
     return hashlib.sha256(canonical_json(payload).encode()).hexdigest()[:24]
 
 
-def load_sweep(path: str | pathlib.Path) -> Sweep:
+def load_sweep(path: str | pathlib.Path, allow_import: bool = False) -> Sweep:
     """Return the validated sweep in the TOML file ``path`` (its whole grid validated).
 
-    Raises :class:`ConfigError` for a missing file, a TOML syntax error, a bad field, or a bad
-    axis (naming the axis and the value).
+    ``allow_import`` lets the scenarios name ``mechanism.name = "module:Class"`` (code to
+    import, :mod:`mechanisms.plugins`); dask workers then import it from the same path. Raises
+    :class:`ConfigError` for a missing file, a TOML syntax error, a bad field, or a bad axis
+    (naming the axis and the value).
     """
     p = pathlib.Path(path)
-    return parse_sweep(read_toml(p, "sweep"), p.parent, default_name=p.stem)
+    return parse_sweep(read_toml(p, "sweep"), p.parent, default_name=p.stem, allow_import=allow_import)
 
 
-def parse_sweep(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".", default_name: str = "sweep") -> Sweep:
+def parse_sweep(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".", default_name: str = "sweep",
+                allow_import: bool = False) -> Sweep:
     """Return the validated :class:`Sweep` of the parsed table ``raw``.
 
     Every axis value is first applied alone to the base scenario (so an error names the axis
     and the value that broke it); then every grid point is validated (an error names the
-    combination of axis values).
+    combination of axis values). Validation builds each grid point's parts once, in this
+    process (:func:`abm.scenario.parse_scenario`), and lets them go: the cells build their own
+    runs, one build each.
     """
     base_dir = pathlib.Path(base_dir)
     top = Section(raw, "")
@@ -158,12 +171,12 @@ def parse_sweep(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".", defa
         bp = (base_dir / base_raw)
         require(is_file(bp), "base", base_raw[:200], f"an existing scenario file (looked at {str(bp)[:200]})")
         try:
-            base = load_scenario(bp)
+            base = load_scenario(bp, allow_import=allow_import)
         except ConfigError as e:
             raise ConfigError(f"base.{e.field}", e.value, e.expected) from None
     else:
         try:
-            base = parse_scenario(dict(base_raw), base_dir)
+            base = parse_scenario(dict(base_raw), base_dir, allow_import=allow_import)
         except ConfigError as e:
             raise ConfigError(f"base.{e.field}", e.value, e.expected) from None
     axes_raw = top.get("axes", dict, {})
@@ -208,6 +221,8 @@ def parse_sweep(raw: Mapping[str, Any], base_dir: str | pathlib.Path = ".", defa
                 audit_options({**sc.audit, **audit}, "audit")
             except ConfigError as e:
                 raise ConfigError(e.field, e.value, f"{e.expected} (grid point {point})") from None
+    for sc in [base, *single.values(), *grid]:
+        sc.forget_parts()  # the runs happen in the cells (often other processes): do not hold them here
     sweep.grid = grid
     return sweep
 

@@ -5,7 +5,7 @@ bid is at most p and p still fits in the remaining budget. The offer never depen
 bid, so bidding the true cost is a dominant strategy, and at most B is ever paid.
 """
 from mechanisms import Claim, HireOutcome, MechanismSpec, OnlineMechanism, ParamSpec
-from mechanisms.protocol import positive_int
+from mechanisms.params import positive_int
 
 
 class PostedPrice(OnlineMechanism):

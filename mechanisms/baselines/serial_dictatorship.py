@@ -15,9 +15,13 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..market import bundle_mask, bundle_vector
+from ..mechanism_registry import register_mechanism
+from ..online_mechanism import OnlineMechanism
+from ..params import ParamSpec
 from ..preferences import BundleRanking, WeakOrder
-from ..protocol import Claim, MechanismSpec, OnlineMechanism, ParamSpec, register_mechanism
+from ..public_state import GoodsPublic
 from ..reports import BundleOutcome, ObjectOutcome, Outcome, Report
+from ..spec import Claim, MechanismSpec
 
 
 def blocked_goods(remaining: np.ndarray) -> int:
@@ -69,6 +73,7 @@ class SerialDictatorship(OnlineMechanism):
         ),
         claims=(Claim("strategyproof", "SD: an agent's choice set is independent of its report"),),
         incremental=False,
+        public_state=GoodsPublic,
     )
 
     def start(self, streams) -> None:
@@ -106,8 +111,9 @@ class SerialDictatorship(OnlineMechanism):
     def remaining(self) -> np.ndarray:
         return self._remaining
 
-    def public(self) -> dict:
-        return {"remaining": self._remaining.tolist()}
+    def public(self) -> GoodsPublic:
+        """Return the remaining capacity (serial dictatorship posts no prices)."""
+        return GoodsPublic(remaining=self._remaining.tolist(), prices=None)
 
 
 @register_mechanism

@@ -11,10 +11,12 @@ procurement mechanism's :class:`~mechanisms.reports.HireOutcome` records and to 
   whatever she bids, and she is hired iff her bid is at most it (a posted price; the
   argument of Lemma 1), by full replays with common random numbers; optionally also that the
   mechanism's ``unilateral_outcome`` equals the replay.
-- :func:`check_truthful`: no seller gains, under her true cost, by any of a list of bids
-  (Section 2, truthful, per fixed order and coins: universal truthfulness).
 - :func:`check_submodular`, :func:`check_monotone`: Definition 1 and monotonicity on random
   sets.
+
+Truthfulness itself is judged by the auditor (:func:`abm.audit.audit`, claim
+``universal_truthfulness``, utilities by :meth:`mechanisms.preferences.Cost.utility`): one
+truthfulness check, not two.
 """
 from __future__ import annotations
 
@@ -106,27 +108,6 @@ def check_threshold_independence(factory: Callable[[], Any], schedule: Sequence[
         if len(below) > 1:
             bad.append({"property": "posted_price", "agent": a, "threshold": o0.threshold,
                         "hired_at_bid": below[True], "rejected_at_bid": below[False]})
-    return bad
-
-
-def check_truthful(factory: Callable[[], Any], schedule: Sequence[Sequence[Report]], seed: int,
-                   true_costs: Mapping[int, float], bids: Sequence[float], tol: float = TOL) -> list[dict[str, Any]]:
-    """Return deviations that raise a seller's utility p_i - c_i (or 0 if unhired) above truthful.
-
-    ``schedule`` must carry the true costs as reports for the agents in ``true_costs``; each
-    of them tries every bid in ``bids`` alone, under the same seed (Section 2, truthful, for a
-    fixed order and fixed coins).
-    """
-    base = run_schedule(factory, schedule, seed)
-    bad = []
-    for a, c in true_costs.items():
-        o0 = base.outcomes[a]
-        u0 = (o0.payment - c) if o0.hired else 0.0
-        for b in bids:
-            o1 = run_schedule(factory, schedule, seed, deviations={a: Cost(float(b))}, record_public=False).outcomes[a]
-            u1 = (o1.payment - c) if o1.hired else 0.0
-            if u1 > u0 + tol * max(1.0, abs(u0)):
-                bad.append({"property": "truthful", "agent": a, "cost": c, "bid": b, "u_truthful": u0, "u_deviating": u1})
     return bad
 
 

@@ -29,23 +29,13 @@ class EF1Result:
     pairs_checked: int = 0
 
 
-def badness(ranking: BundleRanking, bundle: int) -> int:
-    """Return the position of ``bundle`` in the agent's order, worst last: listed bundles by
-    rank, then the empty bundle, then infeasible bundles (utility -inf, Section 3.1)."""
-    if bundle == 0:
-        return len(ranking.bundles)
-    if not ranking.is_acceptable(bundle):
-        return len(ranking.bundles) + 1
-    return ranking.rank(bundle)
-
-
 def envies_up_to_one(ranking: BundleRanking, own: int, other: int) -> bool:
     """Return True when an agent with ``ranking`` holding ``own`` envies ``other`` even after
     any single good is removed from it (a violation of Definition 2 for this pair)."""
-    mine = badness(ranking, own)
-    if mine <= badness(ranking, other):
+    mine = ranking.rank(own)  # infeasible bundles rank below the empty one (BundleRanking.rank)
+    if mine <= ranking.rank(other):
         return False
-    return not any(mine <= badness(ranking, other & ~(1 << j)) for j in bundle_items(other))
+    return not any(mine <= ranking.rank(other & ~(1 << j)) for j in bundle_items(other))
 
 
 def check_ef1(bundles: Sequence[int], rankings: Sequence[BundleRanking]) -> EF1Result:

@@ -62,21 +62,13 @@ def sd_improvement(true_order: WeakOrder, truthful: Sequence[float] | np.ndarray
     return stochastically_dominates(deviation, truthful, true_order, strict=True, tol=tol)
 
 
-def ordinal_efficiency_lp(orders: Sequence[WeakOrder], lotteries: np.ndarray, supply: Sequence[float],
-                          masses: Sequence[float] | None = None,
-                          tol: float = 1e-7) -> tuple[bool, np.ndarray | None, float]:
-    """Return (efficient, dominating allocation or None, total SD gain) for a lottery allocation.
+def _sd_program(orders: Sequence[WeakOrder], lotteries: np.ndarray, supply: Sequence[float],
+                masses: Sequence[float] | None, tol: float):
+    """Return the pieces of the SD-improvement LP of :func:`ordinal_efficiency_lp`.
 
-    Section 2: an allocation a is ordinally efficient if no feasible a' (rows are lotteries,
-    sum_i mass_i a'_i <= S on real objects) has a'_i SD-dominating a_i for every agent and
-    strictly for one. The LP maximises sum_i mass_i sum_k U_ik (a'_i - a_i) subject to
-    U_i a'_i >= U_i a_i for every agent i and cutoff class k; a positive optimum is a strict
-    improvement. The null option has unbounded supply.
-
-    Raises ConfigError when the given allocation is not a feasible lottery allocation (the
-    definition does not apply) and InvariantError when the LP solver fails.
+    (c, A_ub, b_ub, A_eq, base, Us, w, n): minimising c x is maximising the weighted sum of
+    every agent's cumulative SD sums; rows of A_ub are "a'_i SD-dominates a_i" then supply.
     """
-    from scipy.optimize import linprog
     from scipy.sparse import lil_matrix
 
     orders = list(orders)
@@ -116,17 +108,81 @@ def ordinal_efficiency_lp(orders: Sequence[WeakOrder], lotteries: np.ndarray, su
     eq = lil_matrix((n_ag, nv))
     for i in range(n_ag):
         eq[i, i * n:(i + 1) * n] = 1.0
+    base = float(sum(w[i] * Us[i].sum(axis=0) @ A[i] for i in range(n_ag)))
+    return c, ub, b_ub, eq, base, n
+
+
+def ordinal_efficiency_lp(orders: Sequence[WeakOrder], lotteries: np.ndarray, supply: Sequence[float],
+                          masses: Sequence[float] | None = None,
+                          tol: float = 1e-7) -> tuple[bool, np.ndarray | None, float]:
+    """Return (efficient, dominating allocation or None, total SD gain) for a lottery allocation.
+
+    Section 2: an allocation a is ordinally efficient if no feasible a' (rows are lotteries,
+    sum_i mass_i a'_i <= S on real objects) has a'_i SD-dominating a_i for every agent and
+    strictly for one. The LP maximises sum_i mass_i sum_k U_ik (a'_i - a_i) subject to
+    U_i a'_i >= U_i a_i for every agent i and cutoff class k; a positive optimum is a strict
+    improvement. The null option has unbounded supply.
+
+    Raises ConfigError when the given allocation is not a feasible lottery allocation (the
+    definition does not apply) and InvariantError when the LP solver fails.
+    """
+    from scipy.optimize import linprog
+
+    c, ub, b_ub, eq, base, n = _sd_program(orders, lotteries, supply, masses, tol)
+    n_ag = eq.shape[0]
     res = linprog(c, A_ub=ub.tocsr(), b_ub=b_ub, A_eq=eq.tocsr(), b_eq=np.ones(n_ag), bounds=(0, None),
                   method="highs")
     if res.status != 0:
         # the given (feasible) allocation is itself a feasible point, so a failure is the
         # solver's: never report it as "efficient"
         raise InvariantError(f"ordinal_efficiency_lp: the LP failed ({res.status}: {res.message})")
-    base = sum(w[i] * Us[i].sum(axis=0) @ A[i] for i in range(n_ag))
     gain = float(-res.fun - base)
     if gain > tol:
         return False, res.x.reshape(n_ag, n), gain
     return True, None, gain
+
+
+def efficient_distance_bound(orders: Sequence[WeakOrder], lotteries: np.ndarray, supply: Sequence[float],
+                             masses: Sequence[float] | None = None,
+                             tol: float = 1e-7) -> tuple[float, np.ndarray | None]:
+    """Return (d, a*): an ordinally efficient allocation a* with ||a - a*||_inf = d (SEM Definition 4).
+
+    d is an upper bound on the sup-norm distance from the allocation ``lotteries`` to the set of
+    ordinally efficient allocations (Section 2), the quantity Definition 4 asks to vanish. Two
+    LPs: the first finds the largest total SD gain G* of :func:`ordinal_efficiency_lp` (0: the
+    allocation is efficient, d = 0, a* = a); the second finds, among the allocations that
+    SD-dominate a and reach gain G*, the nearest to a. Every such allocation is ordinally
+    efficient: a strict SD improvement on it would dominate a and gain more than G*. The bound
+    is not the exact distance (an efficient allocation that does not dominate a may be nearer).
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import hstack, lil_matrix, vstack
+
+    A = np.asarray(lotteries, dtype=np.float64)
+    efficient, _, gain = ordinal_efficiency_lp(orders, A, supply, masses, tol)
+    if efficient:
+        return 0.0, A.copy()
+    c, ub, b_ub, eq, base, n = _sd_program(orders, A, supply, masses, tol)
+    n_ag, nv = eq.shape
+    # variables (a', t): minimise t subject to |a' - a| <= t, the SD rows, supply, gain >= G* - slack
+    slack = 0.01 * tol * max(1.0, abs(base))  # far inside tol, so a* passes ordinal_efficiency_lp
+    gain_row = lil_matrix((1, nv))
+    gain_row[0, :] = c
+    eye = lil_matrix((nv, nv))
+    eye.setdiag(1.0)
+    rows = vstack([ub, gain_row, eye, -eye]).tocsr()
+    tcol = np.concatenate([np.zeros(ub.shape[0] + 1), -np.ones(2 * nv)])
+    A_ub = hstack([rows, tcol[:, None]]).tocsr()
+    flat = A.ravel()
+    b = np.concatenate([b_ub, [-(base + gain) + slack], flat, -flat])
+    obj = np.zeros(nv + 1)
+    obj[-1] = 1.0
+    A_eq = hstack([eq, np.zeros((n_ag, 1))]).tocsr()
+    res = linprog(obj, A_ub=A_ub, b_ub=b, A_eq=A_eq, b_eq=np.ones(n_ag), bounds=(0, None), method="highs")
+    if res.status != 0:
+        raise InvariantError(f"efficient_distance_bound: the LP failed ({res.status}: {res.message})")
+    star = res.x[:-1].reshape(n_ag, n)
+    return float(np.abs(star - A).max()), star
 
 
 def equal_type_envy_violations(orders: Sequence[WeakOrder], lotteries: np.ndarray, ticks: Sequence[int],

@@ -75,7 +75,7 @@ def read_soc(path: str | pathlib.Path) -> SocData:
             raise ConfigError(field, line, "comma-separated alternative numbers") from None
         orders.append((int(count), order))
     require(n_alt is not None, p.name, "no '# NUMBER ALTERNATIVES' header", "a PrefLib soc header")
-    for k, (c, o) in enumerate(orders):
+    for k, (_, o) in enumerate(orders):
         require(sorted(o) == list(range(n_alt)), f"{p.name}: order {k}", [x + 1 for x in o],
                 f"a complete strict order of alternatives 1..{n_alt}")
     data = SocData(tuple(names.get(j + 1, f"alt{j + 1}") for j in range(n_alt)), tuple(orders), str(p))

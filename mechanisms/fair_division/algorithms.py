@@ -272,7 +272,7 @@ class RoundRobin(OnlineAllocator):
 class LowestIndexPriority(DeferredPriority):
     """Deferred-Priority with lines 15 and 21 broken: the LOWEST-INDEX candidate, not the top priority.
 
-    Used only by the mutant ``mutant_dp_lowest_index`` (:mod:`abm.audit.mutants`): it ignores
+    Used only by the mutant ``mutant_dp_lowest_index`` (:mod:`mechanisms.mutants.properties`): it ignores
     the priorities H and L, so an agent with a high index can lose high-valued goods for ever.
     """
 

@@ -32,7 +32,7 @@ def run_instance(run: Any, true_types: Mapping[int, Any]) -> tuple[list[Valuatio
 
     ``run`` is a :class:`~mechanisms.engine.RunRecord` of a fair-division mechanism.
     """
-    market = run.mechanism.market
+    market = run.config.market
     n, m = int(market.n_agents), int(market.horizon)
     declared = {r.agent: r.declared for tick in run.schedule for r in tick}
     vals, truthful = [], []
@@ -53,7 +53,7 @@ def _outcome(v: checks.Verdict, what: str, truthful: list[bool]) -> tuple[str, s
 
 def judge(key: str, run: Any, true_types: Mapping[int, Any]) -> tuple[str, str, str]:
     """Return ``(status, condition, detail)`` of claim ``key`` on ``run``."""
-    market = run.mechanism.market
+    market = run.config.market
     if market.kind != "fair_division":
         return NOT_APPLICABLE, "", "not a fair-division run"
     vals, truthful, owner = run_instance(run, true_types)

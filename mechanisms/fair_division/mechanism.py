@@ -38,8 +38,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import require
-from ..protocol import Claim, Market, MechanismSpec, OnlineMechanism, register_mechanism
+from ..market import Market
+from ..mechanism_registry import register_mechanism
+from ..online_mechanism import OnlineMechanism
+from ..public_state import FairDivisionPublic
 from ..reports import GoodsOutcome, Outcome, Report
+from ..spec import Claim, MechanismSpec
 from . import algorithms
 from .valuations import Valuation
 
@@ -138,6 +142,10 @@ class FairDivisionMechanism(OnlineMechanism):
         bundles = {i: tuple(int(g) for g in order[bounds[i]:bounds[i + 1]]) for i in range(len(vals))}
         return [GoodsOutcome(r.agent, tick, bundles[r.agent]) for r in reports]
 
+    def public(self) -> FairDivisionPublic:
+        """Return the owner of every good once the agents have reported (nothing before)."""
+        return FairDivisionPublic(owner=None if self.owner is None else self.owner.tolist())
+
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {"goods": int(self.market.horizon or 0)}
         core = getattr(self, "core", None)
@@ -177,7 +185,8 @@ class DeferredPriorityMechanism(FairDivisionMechanism):
 
     spec = MechanismSpec(name="deferred_priority", title="Deferred-Priority (Algorithm 1)",
                          market_kinds=("fair_division",), paper=PAPER + ", Section 4",
-                         claims=(MMS_CLAIM, DP_STRUCTURE, QUARTER_CLAIM))
+                         claims=(MMS_CLAIM, DP_STRUCTURE, QUARTER_CLAIM),
+                         public_state=FairDivisionPublic)
     allocator = algorithms.DeferredPriority
 
 
@@ -187,7 +196,7 @@ class NaiveMatchingMechanism(FairDivisionMechanism):
 
     spec = MechanismSpec(name="naive_matching", title="Naive-Matching (Algorithm 2)",
                          market_kinds=("fair_division",), paper=PAPER + ", Section 5.1",
-                         claims=(EF2_CLAIM, EF1_N_CLAIM))
+                         claims=(EF2_CLAIM, EF1_N_CLAIM), public_state=FairDivisionPublic)
     allocator = algorithms.NaiveMatching
 
     def needed_foresight(self) -> int:
@@ -204,7 +213,8 @@ class PriorityMatchingMechanism(FairDivisionMechanism):
 
     spec = MechanismSpec(name="priority_matching", title="Priority-Matching (Algorithm 3)",
                          market_kinds=("fair_division",), paper=PAPER + ", Section 5.2",
-                         claims=(EF2_CLAIM, EF1_N_CLAIM, HALF_EF1_CLAIM))
+                         claims=(EF2_CLAIM, EF1_N_CLAIM, HALF_EF1_CLAIM),
+                         public_state=FairDivisionPublic)
     allocator = algorithms.PriorityMatching
 
     def needed_foresight(self) -> int:
@@ -216,7 +226,8 @@ class RoundRobinMechanism(FairDivisionMechanism):
     """The trivial baseline of Remark 2.6: good g to agent g mod n, values ignored."""
 
     spec = MechanismSpec(name="round_robin", title="Round robin (Remark 2.6 baseline)",
-                         market_kinds=("fair_division",), paper=PAPER + ", Remark 2.6", claims=(RR_CLAIM,))
+                         market_kinds=("fair_division",), paper=PAPER + ", Remark 2.6", claims=(RR_CLAIM,),
+                         public_state=FairDivisionPublic)
     allocator = algorithms.RoundRobin
 
     def allocate(self, vals: list[Valuation]) -> np.ndarray:
@@ -226,7 +237,7 @@ class RoundRobinMechanism(FairDivisionMechanism):
 class LowestIndexDeferredPriority(DeferredPriorityMechanism):
     """Deferred-Priority with the priorities ignored (lowest-index candidate): the mutant's body.
 
-    Registered as ``mutant_dp_lowest_index`` in :mod:`abm.audit.mutants`, never as a mechanism.
+    Registered only as the mutant ``mutant_dp_lowest_index`` (:mod:`mechanisms.mutants.properties`).
     """
 
     allocator = algorithms.LowestIndexPriority

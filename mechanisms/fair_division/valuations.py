@@ -271,7 +271,7 @@ class Interval(Valuation):
         return f"Interval(alpha={self.alpha:g}, m={self.m})"
 
 
-# The fair-division market's report class (mechanisms.protocol.Market.type_class).
+# The fair-division market's report class (mechanisms.market.Market.type_class).
 PREFERENCE_KINDS.setdefault("fair_division", Valuation)
 
 

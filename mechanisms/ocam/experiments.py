@@ -17,9 +17,9 @@ import numpy as np
 
 from ..checks.daceei import check_daceei
 from ..engine import run_schedule
-from ..market import Goods
+from ..market import Goods, Market
+from ..mechanism_registry import make_mechanism
 from ..preferences import BundleRanking
-from ..protocol import Market, make_mechanism
 from ..reports import Report
 from ..rng import Streams
 from .eceei import assumption2_capacity

@@ -14,9 +14,8 @@ import math
 import numpy as np
 
 from ..errors import require
-from ..market import Goods, bundle_mask, mask_array, masks_to_matrix
+from ..market import Goods, Market, bundle_mask, mask_array, masks_to_matrix
 from ..preferences import BundleRanking
-from ..protocol import Market
 
 
 def _even_capacity(rankings: list[BundleRanking], m: int, capacity_factor: float) -> tuple[int, ...]:

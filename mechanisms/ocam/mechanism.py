@@ -18,6 +18,7 @@ share of online agents it changed).
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections import OrderedDict
@@ -28,13 +29,18 @@ from typing import Any
 import numpy as np
 
 from ..baselines.serial_dictatorship import blocked_goods
+from ..checkpoint import ConstantState
 from ..errors import ConfigError, require
-from ..preferences import BundleRanking
-from ..protocol import Claim, MechanismSpec, OnlineMechanism, ParamSpec, real_in, register_mechanism
-from ..reports import BundleOutcome, Outcome, Report
 from ..market import bundle_vector
+from ..mechanism_registry import register_mechanism
+from ..online_mechanism import OnlineMechanism
+from ..params import ParamSpec, real_in
+from ..preferences import BundleRanking
+from ..public_state import BundlesPublic
+from ..reports import BundleOutcome, Outcome, Report
+from ..rng import Streams
+from ..spec import Claim, MechanismSpec
 from .eceei import ECEEICertificate, UnconvergedError, assumption2_capacity, solve_eceei
-
 
 _solve_uncached = solve_eceei
 #: Sample ECEEIs already solved in this process, keyed by the whole input (LRU).
@@ -147,6 +153,81 @@ class RandomBudget:
         return list(zip(self.budgets.tolist(), self.probs.tolist()))
 
 
+#: OCAM's attributes that no longer change during the sample, and once it has closed (OCAM.snapshot_constants).
+IN_SAMPLE = ("market", "params", "streams", "eps_s", "n", "sample_size", "_cap", "_sample_cap", "_unseen",
+             "certificate", "_prices", "_public_static")
+FIXED_AFTER_SAMPLE = ("market", "params", "streams", "eps_s", "n", "sample_size", "_cap", "_sample_cap",
+                      "_sample_used", "_sample_types", "certificate", "_prices", "_f", "_labels", "_unseen",
+                      "_sample_agents", "_public_static")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _seeded_budget_uniform(seed: int, agent: int) -> float:
+    return float(Streams(seed).get("mechanism", "budget", agent).random())
+
+
+def _budget_uniform(streams: Streams, agent: int) -> float:
+    """Return the U[0, 1) draw of the stream ("mechanism", "budget", agent).
+
+    A pure function of (seed, agent) for the run's :class:`Streams`, so it is memoised: the
+    auditor's replays and redraws ask the same agent's draw many times.
+    """
+    if type(streams) is Streams:
+        return _seeded_budget_uniform(streams.seed, int(agent))
+    return float(streams.get("mechanism", "budget", agent).random())
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """Return a read-only copy of ``a`` that owns its data (snapshots share such arrays)."""
+    a = np.array(a, dtype=np.float64)
+    a.flags.writeable = False
+    return a
+
+
+#: f and its labels per certificate, most recent last (a replay that closes the sample again
+#: solves the same economy: the memoised solve returns the same certificate).
+_F_MEMO: OrderedDict[int, tuple[ECEEICertificate, "_FixedDict", "_FixedDict"]] = OrderedDict()
+
+
+def _budget_function(cert: ECEEICertificate) -> tuple[_FixedDict, _FixedDict]:
+    """Return (f, labels) of ``cert``: each sampled type's random budget and public label.
+
+    Section 4.2: f maps a type seen in the sample to the random budget of the ECEEI (its
+    support's realisations); labels are "t0", "t1", ... in order of first appearance. Both are
+    immutable once built, so they are memoised per certificate.
+    """
+    hit = _F_MEMO.get(id(cert))
+    if hit is not None and hit[0] is cert:
+        _F_MEMO.move_to_end(id(cert))
+        return hit[1], hit[2]
+    f, labels = _FixedDict(), _FixedDict()
+    for t, ty in enumerate(cert.types):
+        f[ty] = RandomBudget([(b, q) for _, b, q in cert.support[t]])
+        labels[ty] = f"t{t}"
+    _F_MEMO[id(cert)] = (cert, f, labels)
+    if len(_F_MEMO) > _ECEEI_MEMO_SIZE:
+        _F_MEMO.popitem(last=False)
+    return f, labels
+
+
+#: Entries of the best-bundle cache before it is emptied (it only saves recomputation).
+_BEST_CACHE_SIZE = 1 << 16
+
+
+class _BestBundles(dict):
+    """(declared type, budget) -> (bundle, cost, 0/1 vector) at the price vector ``prices``.
+
+    A memo of a pure function of its key and the prices (equation (1)), so state snapshots
+    share it (a replay adds only correct entries); a new price vector gets a new memo.
+    """
+
+    __slots__ = ("prices",)
+
+    def __init__(self, prices: np.ndarray | None):
+        super().__init__()
+        self.prices = prices
+
+
 class _FixedDict(dict):
     """A dict OCAM never changes after building it (f and its labels): snapshots share it."""
 
@@ -163,7 +244,7 @@ class _Published:
 
 
 @register_mechanism
-class OCAM(OnlineMechanism):
+class OCAM(ConstantState, OnlineMechanism):
     """The online combinatorial assignment mechanism (Section 4.2; see the module docstring).
 
     Public surface beyond the protocol: :meth:`budget_of`, :meth:`outcome_distribution`,
@@ -179,9 +260,10 @@ class OCAM(OnlineMechanism):
         params=OCAM_PARAMS,
         claims=OCAM_CLAIMS,
         incremental=True,
+        public_state=BundlesPublic,
     )
     #: Immutable once built: shared, not copied, by state snapshots (mechanisms.checkpoint).
-    snapshot_shared = (RandomBudget, ECEEICertificate, _FixedDict, _FixedList)
+    snapshot_shared = (RandomBudget, ECEEICertificate, _FixedDict, _FixedList, _BestBundles)
 
     # ---- configuration ------------------------------------------------------------------
     def validate(self) -> None:
@@ -203,18 +285,19 @@ class OCAM(OnlineMechanism):
     def start(self, streams) -> None:
         super().start(streams)
         c = self.market.goods.capacity.astype(np.float64)
-        self._cap = c
+        # constant for the run: read-only arrays, which state snapshots share instead of copying
+        self._cap = _read_only(c)
         self._used = np.zeros_like(c)
-        self._sample_cap = self.eps_s * c
+        self._sample_cap = _read_only(self.eps_s * c)
         self._sample_used = np.zeros_like(c)
-        self._sample_types: list[BundleRanking] = []
+        self._sample_types: list[BundleRanking] = _FixedList()  # replaced per arrival: snapshots share it
         self.certificate: ECEEICertificate | None = None
         self._prices: np.ndarray | None = None
         self._f: dict[BundleRanking, RandomBudget] = {}
         self._labels: dict[BundleRanking, str] = {}
         self._unseen = RandomBudget([(float(self.params["unseen_budget"]), 1.0)])
         self._blocked_at: dict[int, int] = {}
-        self._best_cache: dict[tuple[BundleRanking, int], tuple[int, float, np.ndarray]] = {}
+        self._best_cache = _BestBundles(None)
         # The run's log in arrival order, as arrays (compact state: checkpoints copy it often).
         # Full chunks are frozen (read-only arrays), so snapshots share them and copy only the
         # chunk being filled; arrivals are a bitmask, the sample's agents a small set.
@@ -228,11 +311,14 @@ class OCAM(OnlineMechanism):
         self._public_static = _Published({"phase": "sample", "prices": None, "budgets": None,
                                           "seen_type_counts": None, "sample_size": self.sample_size})
 
-    def __getstate__(self) -> dict[str, Any]:
-        # the best-bundle cache is a pure function of (type, realisation): not state
-        state = self.__dict__.copy()
-        state["_best_cache"] = {}
-        return state
+    def snapshot_constants(self) -> tuple[str, ...]:
+        """Return :data:`FIXED_AFTER_SAMPLE` once the sample has closed (prices posted), else :data:`IN_SAMPLE`.
+
+        State snapshots then store those attributes as one shared object and copy only what an
+        arrival changes (:class:`mechanisms.checkpoint.ConstantState`); the best-bundle cache
+        (a pure function of type, budget and prices) is shared by snapshots as well.
+        """
+        return FIXED_AFTER_SAMPLE if self.certificate is not None else IN_SAMPLE
 
     def _new_chunk(self) -> None:
         bundles = np.zeros(LOG_CHUNK, dtype=np.int64 if self.market.goods.m <= 62 else object)
@@ -259,7 +345,7 @@ class OCAM(OnlineMechanism):
     def _perfunctory_budget(self, agent: int) -> float:
         if self.params["sample_budget"] == "one":
             return 1.0
-        return 1.0 - self.params["eps_b"] * float(self.streams.get("mechanism", "budget", agent).random())
+        return 1.0 - self.params["eps_b"] * _budget_uniform(self.streams, agent)
 
     def _blocked_now(self) -> int:
         return blocked_goods(self._cap - self._used) if self.params["capacity_policy"] == "hard" else 0
@@ -272,13 +358,13 @@ class OCAM(OnlineMechanism):
         x = bundle_vector(b, self._cap.size)
         self._sample_used += x
         self._used += x
-        self._sample_types.append(d)
+        self._sample_types = _FixedList([*self._sample_types, d])
         budget = self._perfunctory_budget(agent)
         self._log(agent, b, budget)
         if len(self._sample_types) == self.sample_size:
             self._close_sample()
-            self._sample_types = _FixedList(self._sample_types)
             self._sample_agents = frozenset(self._sample_agents)
+            self._sample_used = _read_only(self._sample_used)  # the sample is closed
         return BundleOutcome(agent, tick, b, budget, None, "sample")
 
     def _close_sample(self) -> None:
@@ -297,12 +383,8 @@ class OCAM(OnlineMechanism):
                                    f"converge (relative clearing error {cert.error:.3g} > solver_tol "
                                    f"{P['solver_tol']:g}, method {cert.method})")
         self.certificate = cert
-        self._prices = cert.prices
-        f, labels = _FixedDict(), _FixedDict()
-        for t, ty in enumerate(cert.types):
-            f[ty] = RandomBudget([(b, q) for _, b, q in cert.support[t]])
-            labels[ty] = f"t{t}"
-        self._f, self._labels = f, labels
+        self._prices = _read_only(cert.prices)  # posted once (Section 4.2): never changed again
+        self._f, self._labels = _budget_function(cert)
         self._public_static = _Published({
             "phase": "online",
             "prices": cert.prices.tolist(),
@@ -326,7 +408,7 @@ class OCAM(OnlineMechanism):
         rb = self._f.get(d, self._unseen)
         if rb.budgets.size == 1:
             return rb, 0
-        u = float(self.streams.get("mechanism", "budget", agent).random())
+        u = _budget_uniform(self.streams, agent)
         return rb, rb.draw(u)
 
     def _choose(self, d: BundleRanking, rb: RandomBudget, k: int, blocked: int) -> int:
@@ -335,17 +417,27 @@ class OCAM(OnlineMechanism):
         return self._choice(d, rb, k)[0]
 
     def _choice(self, d: BundleRanking, rb: RandomBudget, k: int) -> tuple[int, float, np.ndarray]:
-        """Return (bundle, cost, 0/1 vector) of d's best affordable bundle at realisation k, cached.
+        """Return (bundle, cost, 0/1 vector) of d's best affordable bundle at realisation k."""
+        return self._best(d, float(rb.budgets[k]))
 
-        f is a function of the declared type, so (type, realisation) fixes the bundle.
+    def _best(self, d: BundleRanking, budget: float) -> tuple[int, float, np.ndarray]:
+        """Return (bundle, cost, 0/1 vector) of d's most preferred bundle costing at most ``budget``.
+
+        A function of the declared type, the budget and the posted prices (equation (1)):
+        memoised per price vector in a cache that state snapshots share.
         """
-        key = (d, k)
-        hit = self._best_cache.get(key)
+        cache = self._best_cache
+        if cache.prices is not self._prices:
+            cache = self._best_cache = _BestBundles(self._prices)
+        hit = cache.get((d, budget))
         if hit is None:
-            b = d.best_affordable(self._prices, float(rb.budgets[k]))
+            b = d.best_affordable(self._prices, budget)
             x = bundle_vector(b, self._cap.size)
+            x.flags.writeable = False
             hit = (b, float(self._prices @ x), x)
-            self._best_cache[key] = hit
+            if len(cache) >= _BEST_CACHE_SIZE:
+                cache.clear()
+            cache[d, budget] = hit
         return hit
 
     def _serve_online(self, tick: int, agent: int, d: BundleRanking) -> BundleOutcome:
@@ -402,18 +494,20 @@ class OCAM(OnlineMechanism):
         """False under the ``paper`` policy (excess is recorded, not prevented), True under ``hard``."""
         return self.params["capacity_policy"] == "hard"
 
-    def public(self) -> dict[str, Any]:
-        """Return phase, prices (None in the sample), budgets per type label, remaining, ...
+    def public(self) -> BundlesPublic:
+        """Return phase, prices p (None in the sample), f by type label, remaining, ...
 
-        ``budgets`` maps type labels ("t0", "t1", ... in order of first appearance in the
-        sample) to (budget, probability) lists; ``types`` maps the labels to the types
-        themselves; ``seen_type_counts`` to sample multiplicities.
-        Use :meth:`budget_of` / :meth:`label_of` to look up a declared type.
+        Mechanism 1 posts p and f when the sample closes. ``budgets`` maps type labels ("t0",
+        "t1", ... in order of first appearance in the sample) to (budget, probability) lists;
+        ``types`` maps the labels to the types themselves; ``seen_type_counts`` to sample
+        multiplicities. Use :meth:`budget_of` / :meth:`label_of` to look up a declared type.
         """
-        out = dict(self._public_static.data)
-        out["remaining"] = (self._cap - self._used).tolist()
-        out["arrived"] = self._n_log
-        return out
+        d = self._public_static.data
+        # types, clearing_error and solver exist only once the sample's certificate does
+        return BundlesPublic(remaining=(self._cap - self._used).tolist(), prices=d["prices"], phase=d["phase"],
+                             budgets=d["budgets"], types=d.get("types"), seen_type_counts=d["seen_type_counts"],
+                             sample_size=d["sample_size"], arrived=self._n_log,
+                             clearing_error=d.get("clearing_error"), solver=d.get("solver"))
 
     def label_of(self, declared: BundleRanking) -> str | None:
         """Return the public label of a type seen in the sample (None if unseen or in the sample phase)."""
@@ -450,7 +544,8 @@ class OCAM(OnlineMechanism):
         rb = self._f.get(declared, self._unseen)
         out: dict[int, float] = {}
         for k in range(rb.budgets.size):
-            b = declared.best_affordable(self._prices, float(rb.budgets[k]), blocked)
+            b = declared.best_affordable(self._prices, float(rb.budgets[k]), blocked) if blocked else \
+                self._best(declared, float(rb.budgets[k]))[0]
             out[b] = out.get(b, 0.0) + float(rb.probs[k])
         return out
 

@@ -17,9 +17,13 @@ import numpy as np
 
 from ..errors import ConfigError, require
 from ..market import bundle_vector
+from ..mechanism_registry import register_mechanism
+from ..online_mechanism import OnlineMechanism
+from ..params import ParamSpec, real_in
 from ..preferences import BundleRanking
-from ..protocol import MechanismSpec, OnlineMechanism, ParamSpec, real_in, register_mechanism
+from ..public_state import GoodsPublic
 from ..reports import BundleOutcome, Outcome, Report
+from ..spec import MechanismSpec
 from .eceei import TypeTable, solve_eceei
 from .realise import realise
 
@@ -44,6 +48,7 @@ class NaiveRepeatedACEEI(OnlineMechanism):
         ),
         claims=(),
         incremental=False,
+        public_state=GoodsPublic,
     )
 
     def validate(self) -> None:
@@ -93,8 +98,9 @@ class NaiveRepeatedACEEI(OnlineMechanism):
         """False: each batch's excess demand is allocated (the compounding the paper describes)."""
         return False
 
-    def public(self) -> dict[str, Any]:
-        return {"remaining": (self._cap - self._used).tolist(), "prices": self._last_prices}
+    def public(self) -> GoodsPublic:
+        """Return the remaining capacity and the last batch's A-CEEI prices (None before the first)."""
+        return GoodsPublic(remaining=(self._cap - self._used).tolist(), prices=self._last_prices)
 
     def summary(self) -> dict[str, Any]:
         """Return the cumulative excess over capacity and each batch's excess and solver error."""

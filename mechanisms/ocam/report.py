@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
-from ..checks.daceei import check_daceei
-from ..checks.envy import check_ef1
+from ..checks.daceei import DACEEIResult, check_daceei
+from ..checks.envy import EF1Result, check_ef1
 from ..engine import RunRecord
 from ..market import Goods, bundle_vector
 from ..preferences import BundleRanking
@@ -24,9 +25,9 @@ def describe_run(run: RunRecord, goods: Goods, true_types: dict[int, BundleRanki
     mech = run.mechanism
     P = mech.params
     al = mech.allocation()
-    lines = [f"OCAM run, seed {run.seed}: n = {mech.n}, eps_b = {P['eps_b']}, eps_n = {P['eps_n']}, "
-             f"eps_f = {P['eps_f']} (eps_s = {mech.eps_s:.4g}, sample {mech.sample_size}), "
-             f"policy {P['capacity_policy']}"]
+    lines = [(f"OCAM run, seed {run.seed}: n = {mech.n}, eps_b = {P['eps_b']}, eps_n = {P['eps_n']}, "
+              f"eps_f = {P['eps_f']} (eps_s = {mech.eps_s:.4g}, sample {mech.sample_size}), "
+              f"policy {P['capacity_policy']}")]
     cert = mech.certificate
     if cert is None:
         lines.append("still in the sample phase: no prices yet")
@@ -58,19 +59,44 @@ def describe_run(run: RunRecord, goods: Goods, true_types: dict[int, BundleRanki
     ef1 = check_ef1(al["bundles"][post].tolist(), [types[i] for i in post])
     who = "true" if true_types else "declared"
     lines.append(f"EF1 among post-sample agents ({who} types, Definition 2): "
-                 + ("holds" if ef1.ok else f"FAILS: agent {int(al['agents'][post[ef1.envier]])} envies "
-                    f"{int(al['agents'][post[ef1.envied]])} ({goods.format_bundle(ef1.bundle)} vs {goods.format_bundle(ef1.other)})"))
+                 + ("holds" if ef1.ok else "FAILS: " + ef1_text(ef1, [int(al["agents"][i]) for i in post], goods)))
     d = check_daceei(al["bundles"], al["budgets"], types, cert.prices, goods.capacity, P["eps_b"], P["eps_n"],
                      P["eps_f"], n=mech.n)
-    if d.ok:
-        lines.append(f"DACEEI (Definition 1, k >= {d.k_from}): holds")
-    else:
-        parts = [f"({v.condition}) first at k={v.k}" + (f" good {goods.names[v.good]}" if v.good is not None else "")
-                 + f" by {v.margin:.3g}" for v in d.violations.values()]
-        lines.append(f"DACEEI (Definition 1, k >= {d.k_from}): FAILS " + "; ".join(parts))
+    lines.append(f"DACEEI (Definition 1, k >= {d.k_from}): " + ("holds" if d.ok else "FAILS: " + daceei_text(d, goods)))
     lines.append(f"Assumption 2 would need capacity >= {s.get('assumption2_capacity', float('nan')):.3g} "
                  f"(min capacity here {min(goods.capacities)})")
     return "\n".join(lines)
+
+
+def ef1_text(res: EF1Result, agents: Sequence[int], goods: Goods | None = None) -> str:
+    """Return the words of an EF1 violation (OCAM Definition 2), the one text of reports and audits.
+
+    ``res`` is :func:`mechanisms.checks.envy.check_ef1`'s verdict on bundles listed in the order
+    of ``agents`` (their ids); bundles are named by ``goods`` when given, else shown as masks.
+    Returns ``"holds"`` when ``res.ok``.
+    """
+    if res.ok:
+        return "holds"
+    show = goods.format_bundle if goods is not None else str
+    return (f"agent {agents[res.envier]} envies agent {agents[res.envied]}'s bundle {show(res.other)} "
+            f"beyond one object (own bundle {show(res.bundle)})")
+
+
+def daceei_text(res: DACEEIResult, goods: Goods | None = None) -> str:
+    """Return the words of a DACEEI verdict (OCAM Definition 1), the one text of reports and audits.
+
+    Names every failing condition of (i)-(iv) with its first violating position k, good (named
+    by ``goods`` when given, else its index) and margin; ``"holds"`` when ``res.ok``.
+    """
+    if res.ok:
+        return "holds"
+    conds = sorted(res.violations)
+    parts = []
+    for c in conds:
+        v = res.violations[c]
+        good = "" if v.good is None else f", good {goods.names[v.good] if goods is not None else v.good}"
+        parts.append(f"({c}) first at k={v.k}{good}, margin {v.margin:.4g}")
+    return f"condition(s) {conds} of Definition 1 fail: " + "; ".join(parts)
 
 
 def _declared(run: RunRecord) -> dict[int, BundleRanking]:

@@ -16,10 +16,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..checkpoint import ConstantState
 from ..errors import ConfigError, InvariantError, require
-from ..protocol import Claim, OnlineMechanism, ParamSpec, positive_int, real_in
-from ..reports import HireOutcome, Outcome, Report
+from ..online_mechanism import OnlineMechanism
+from ..params import ParamSpec, positive_int, real_in
 from ..preferences import Cost
+from ..public_state import ProcurementPublic
+from ..reports import HireOutcome, Outcome, Report
+from ..spec import Claim
 from .offline import SAMPLE_SOLVERS, solver_guarantee
 from .predictions import as_omega
 from .stages import PostedPrice, Quote, SampleThenPost, SingleOffer, Stage
@@ -80,7 +84,7 @@ class _RecordChunks(tuple):
     """The full chunks so far (replaced by a longer one, never changed): shared by snapshots."""
 
 
-class ProcurementMechanism(OnlineMechanism):
+class ProcurementMechanism(ConstantState, OnlineMechanism):
     """Base class: an online budget-feasible mechanism over sellers 0..n-1 (Section 2).
 
     Subclasses implement :meth:`plan` (draw the coins, return the first :class:`Stage`).
@@ -91,6 +95,8 @@ class ProcurementMechanism(OnlineMechanism):
     n_solutions: ClassVar[int] = 1
     #: Immutable once built: shared, not copied, by state snapshots (mechanisms.checkpoint).
     snapshot_shared: ClassVar[tuple[type, ...]] = (_RecordChunk, _RecordChunks, Valuation)  # v is public market data
+    #: Fixed by validate() (the public market): shared by state snapshots (ConstantState).
+    SNAPSHOT_CONSTANTS = ("market", "params", "streams", "B", "v", "n", "omega")
 
     def validate(self) -> None:
         ex = self.market.extra
@@ -126,7 +132,9 @@ class ProcurementMechanism(OnlineMechanism):
     def singles(self) -> np.ndarray:
         """Singleton values v(i) of all sellers (public: v is public)."""
         if self._singles is None:
-            self._singles = self.v.singletons()
+            a = np.array(self.v.singletons(), dtype=np.float64)
+            a.flags.writeable = False  # public and fixed: snapshots share it
+            self._singles = a
         return self._singles
 
     def _bid(self, r: Report) -> float:
@@ -224,8 +232,32 @@ class ProcurementMechanism(OnlineMechanism):
         """Return each arrived seller's quote (threshold, B' at arrival, feasibility)."""
         return {rec[0]: rec[2] for rec in self._all_records()}
 
-    def public(self) -> dict[str, Any]:
-        return {"arrived": self._n_rec, "hired": len(self._hired), "paid": self._paid}
+    def public(self) -> ProcurementPublic:
+        """Return the posted state a seller sees before it bids (Mechanisms 2-4, Dynkin).
+
+        The offer to the next seller never depends on her bid, and the mechanism posts it:
+        the stage, the single-hire value threshold, or the posted-price loop's t, sets S_j
+        and remaining budgets B'_j, from which (with the public v) she computes
+        p_i = (B/t) v(i|S) (Mechanism 2 line 7, Mechanism 3 line 11). Mechanism 3/4 fix t at
+        the first arrival of N_2 (line 9), so until then ``t`` is None.
+        """
+        stage, post, single = self._stage, None, None
+        if isinstance(stage, SampleThenPost):
+            kind, post = ("sample", None) if stage.k < stage.xi else ("posted", stage.post)
+        elif isinstance(stage, PostedPrice):
+            kind, post = "posted", stage
+        else:  # SingleOffer, the only other stage (Mechanism 2 line 2, Dynkin's algorithm)
+            single = stage
+            kind = "sample" if stage.k < stage.m else ("closed" if stage.done else "single")
+        return ProcurementPublic(
+            budget=self.B, arrived=self._n_rec, hired=self._hired, paid=self._paid, stage=kind,
+            single_threshold=single.theta if kind == "single" else None,
+            single_strict=bool(single.strict) if single is not None else False,
+            t=post.t if post is not None else None,
+            solutions=tuple(post.members) if post is not None else (),
+            budget_left=tuple(post.left) if post is not None else (),
+            returned=post.chosen if post is not None else None,
+            route=post.route if post is not None and len(post.states) == 2 else None)
 
     def summary(self) -> dict[str, Any]:
         return {**self.branch, **self._stage.info(), "hired": self.hired(), "paid": self._paid,

@@ -1,7 +1,7 @@
 """The procurement market of Section 2: budget B, valuation v over sellers 0..n-1, prediction omega.
 
 :func:`procurement_market` validates the public data once and returns the core
-:class:`~mechanisms.protocol.Market` (``kind="procurement"``) the mechanisms read:
+:class:`~mechanisms.market.Market` (``kind="procurement"``) the mechanisms read:
 ``extra = {"budget": B, "valuation": v, "prediction": Prediction or None}``.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import require
-from ..protocol import Market
+from ..market import Market
 from .offline import offline_opt
 from .predictions import Prediction, PredictionModel, as_omega
 from .valuations import Valuation

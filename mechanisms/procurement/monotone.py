@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import math
 
-from ..protocol import MechanismSpec, ParamSpec, real_in, register_mechanism
-from .base import (CLAIMS, P_BIDS, P_SOLVER, P_SVMAX, P_TIES, PAPER, ProcurementMechanism, open_unit, prob)
+from ..mechanism_registry import register_mechanism
+from ..params import ParamSpec, real_in
+from ..public_state import ProcurementPublic
+from ..spec import MechanismSpec
+from .base import CLAIMS, P_BIDS, P_SOLVER, P_SVMAX, P_TIES, PAPER, ProcurementMechanism, open_unit, prob
 from .stages import SingleOffer, Stage
 
 MECH2_PARAMS = (
@@ -36,13 +39,21 @@ MECH3_PARAMS = (
 COMMON = (P_BIDS, P_TIES, P_SOLVER, P_SVMAX)
 
 
+def procurement_spec(name: str, title: str, where: str, params: tuple[ParamSpec, ...]) -> MechanismSpec:
+    """Return the spec every posted-price mechanism of the paper shares: procurement market,
+    the claims of Lemma 1 (:data:`CLAIMS`), the incremental replay path (a seller's threshold
+    is fixed before her bid is read) and the public state of a procurement run. ``where``
+    cites the mechanism in the paper (e.g. ``"Section 3, Mechanism 2"``)."""
+    return MechanismSpec(name=name, title=title, market_kinds=("procurement",), paper=f"{PAPER}, {where}",
+                         params=params, claims=CLAIMS, incremental=True, public_state=ProcurementPublic)
+
+
 @register_mechanism
 class Mechanism2(ProcurementMechanism):
     """Mechanism 2: posted prices built from the prediction omega alone (Section 3)."""
 
-    spec = MechanismSpec(
-        name="bf_mech2", title="Mechanism 2 (prediction-based posted prices)", market_kinds=("procurement",),
-        paper=PAPER + ", Section 3, Mechanism 2", params=MECH2_PARAMS + (P_BIDS,), claims=CLAIMS, incremental=True)
+    spec = procurement_spec("bf_mech2", "Mechanism 2 (prediction-based posted prices)", "Section 3, Mechanism 2",
+                            MECH2_PARAMS + (P_BIDS,))
     uses_prediction = True
 
     def plan(self, streams) -> Stage:
@@ -54,10 +65,8 @@ class Mechanism2(ProcurementMechanism):
 class Mechanism3(ProcurementMechanism):
     """Mechanism 3: Dynkin w.p. q, else a Binomial(n, 1/2) sample and posted prices (Section 3)."""
 
-    spec = MechanismSpec(
-        name="bf_mech3", title="Mechanism 3 (sampling and posted prices, no prediction)",
-        market_kinds=("procurement",), paper=PAPER + ", Section 3, Mechanism 3",
-        params=MECH3_PARAMS + COMMON, claims=CLAIMS, incremental=True)
+    spec = procurement_spec("bf_mech3", "Mechanism 3 (sampling and posted prices, no prediction)",
+                            "Section 3, Mechanism 3", MECH3_PARAMS + COMMON)
 
     def plan(self, streams) -> Stage:
         P = self.params
@@ -68,12 +77,10 @@ class Mechanism3(ProcurementMechanism):
 class Mechanism1(ProcurementMechanism):
     """Mechanism 1: Mechanism 2 with probability tau, else Mechanism 3 (Section 3)."""
 
-    spec = MechanismSpec(
-        name="bf_mech1", title="Mechanism 1 (tolerance tau between Mechanisms 2 and 3)",
-        market_kinds=("procurement",), paper=PAPER + ", Section 3, Mechanism 1",
-        params=(prob("tau", 0.5, "probability of running Mechanism 2 (error tolerance); the paper fixes none",
-                     "Mechanism 1; Theorem 2"),) + MECH2_PARAMS + MECH3_PARAMS + COMMON,
-        claims=CLAIMS, incremental=True)
+    spec = procurement_spec(
+        "bf_mech1", "Mechanism 1 (tolerance tau between Mechanisms 2 and 3)", "Section 3, Mechanism 1",
+        (prob("tau", 0.5, "probability of running Mechanism 2 (error tolerance); the paper fixes none",
+              "Mechanism 1; Theorem 2"),) + MECH2_PARAMS + MECH3_PARAMS + COMMON)
     uses_prediction = True
 
     def plan(self, streams) -> Stage:
@@ -99,10 +106,8 @@ MECH4_PARAMS = (
 class Mechanism4(ProcurementMechanism):
     """Mechanism 4: sampling calibrated by k, threshold t = a omega + beta v(T_1) (Section 4)."""
 
-    spec = MechanismSpec(
-        name="bf_mech4", title="Mechanism 4 (sampling calibrated by k, prediction-guided threshold)",
-        market_kinds=("procurement",), paper=PAPER + ", Section 4, Mechanism 4",
-        params=MECH4_PARAMS + COMMON, claims=CLAIMS, incremental=True)
+    spec = procurement_spec("bf_mech4", "Mechanism 4 (sampling calibrated by k, prediction-guided threshold)",
+                            "Section 4, Mechanism 4", MECH4_PARAMS + COMMON)
     uses_prediction = True
 
     def plan(self, streams) -> Stage:
@@ -115,10 +120,8 @@ class Dynkin(ProcurementMechanism):
     """Dynkin's algorithm (Mechanism 3 lines 2-3): sample floor(n/e) sellers, then offer B to the
     first seller at least as valuable as the sample's best. A prediction-free baseline."""
 
-    spec = MechanismSpec(
-        name="dynkin", title="Dynkin's algorithm (posted price B)", market_kinds=("procurement",),
-        paper=PAPER + ", Section 3, Mechanism 3 lines 1-3", params=(P_BIDS, P_TIES), claims=CLAIMS,
-        incremental=True)
+    spec = procurement_spec("dynkin", "Dynkin's algorithm (posted price B)", "Section 3, Mechanism 3 lines 1-3",
+                            (P_BIDS, P_TIES))
 
     def plan(self, streams) -> Stage:
         return SingleOffer(self.singles, self.B, math.floor(self.n / math.e), None, self.params["dynkin_ties"])

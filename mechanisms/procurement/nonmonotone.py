@@ -22,8 +22,10 @@ monotone Corollaries' (the paper gives the non-monotone values only in its full 
 """
 from __future__ import annotations
 
-from ..protocol import Claim, MechanismSpec, ParamSpec, register_mechanism
-from .base import PAPER
+from ..mechanism_registry import register_mechanism
+from ..params import ParamSpec
+from ..spec import Claim, MechanismSpec
+from .base import PAPER, ProcurementMechanism
 from .monotone import Mechanism1, Mechanism2, Mechanism3, Mechanism4
 
 P_ROUTE = ParamSpec("route", "max_marginal",
@@ -36,36 +38,24 @@ NM_CLAIMS = tuple(Claim(c.key, "Section 5 with Lemma 1's argument (our reading)"
 def _nm_spec(base: MechanismSpec, name: str) -> MechanismSpec:
     return MechanismSpec(name=name, title=base.title + ", non-monotone (two disjoint solutions)",
                          market_kinds=base.market_kinds, paper=PAPER + ", Section 5 (variant of " + base.name + ")",
-                         params=base.params + (P_ROUTE,), claims=NM_CLAIMS, incremental=True)
+                         params=base.params + (P_ROUTE,), claims=NM_CLAIMS, incremental=True,
+                         public_state=base.public_state)
 
 
-@register_mechanism
-class Mechanism1NM(Mechanism1):
-    """Mechanism 1 for non-monotone submodular v (Section 5)."""
+def non_monotone(base: type[ProcurementMechanism], name: str) -> type[ProcurementMechanism]:
+    """Return and register ``base``'s Section 5 variant as ``name``: the same mechanism building two
+    disjoint solutions (``n_solutions = 2``, routed by ``route``), claims as :data:`NM_CLAIMS`.
 
-    spec = _nm_spec(Mechanism1.spec, "bf_mech1_nm")
-    n_solutions = 2
-
-
-@register_mechanism
-class Mechanism2NM(Mechanism2):
-    """Mechanism 2 for non-monotone submodular v (Section 5)."""
-
-    spec = _nm_spec(Mechanism2.spec, "bf_mech2_nm")
-    n_solutions = 2
+    The four variants differ only in their base, so one constructor makes them all (a class per
+    variant, named ``<base>NM`` in this module, so it pickles like any other).
+    """
+    cls = type(f"{base.__name__}NM", (base,), {
+        "__doc__": f"{base.__name__} for non-monotone submodular v (Section 5).",
+        "__module__": __name__, "spec": _nm_spec(base.spec, name), "n_solutions": 2})
+    return register_mechanism(cls)
 
 
-@register_mechanism
-class Mechanism3NM(Mechanism3):
-    """Mechanism 3 for non-monotone submodular v (Section 5)."""
-
-    spec = _nm_spec(Mechanism3.spec, "bf_mech3_nm")
-    n_solutions = 2
-
-
-@register_mechanism
-class Mechanism4NM(Mechanism4):
-    """Mechanism 4 for non-monotone submodular v (Section 5)."""
-
-    spec = _nm_spec(Mechanism4.spec, "bf_mech4_nm")
-    n_solutions = 2
+Mechanism1NM = non_monotone(Mechanism1, "bf_mech1_nm")
+Mechanism2NM = non_monotone(Mechanism2, "bf_mech2_nm")
+Mechanism3NM = non_monotone(Mechanism3, "bf_mech3_nm")
+Mechanism4NM = non_monotone(Mechanism4, "bf_mech4_nm")

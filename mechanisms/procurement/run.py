@@ -1,9 +1,11 @@
 """Running a procurement mechanism on bids in a random order (the RO model, Section 2).
 
 The arrival order is a uniformly random permutation drawn from the stream ``("arrivals",)``
-(as the Mesa model does), one seller per tick. :func:`run_procurement` goes through the core
-replay engine (:func:`~mechanisms.engine.run_schedule`); :func:`simulate` is the same loop
-without the run record, for the ratio experiments.
+(as the Mesa model does), one seller per tick. Both :func:`run_procurement` and
+:func:`simulate` (the ratio experiments' loop, which reuses one configured mechanism) drive
+the mechanism through the protocol with the core replay engine
+(:func:`~mechanisms.engine.run_schedule`: ``start``, then ``step`` per tick with the
+invariants checked): one way to run.
 """
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ import numpy as np
 
 from ..engine import RunRecord, run_schedule
 from ..errors import require
+from ..market import Market
+from ..mechanism_registry import make_mechanism
 from ..preferences import Cost
-from ..protocol import Market, make_mechanism
 from ..reports import Report
 from ..rng import Streams
 from .base import ProcurementMechanism
@@ -54,22 +57,19 @@ def run_procurement(name: str, market: Market, bids: Sequence[float], seed: int,
 
 
 def simulate(mech: ProcurementMechanism, bids: np.ndarray, order: Sequence[int], seed: int) -> ProcurementMechanism:
-    """Run ``mech`` (fresh start) on ``bids`` in ``order`` with the streams of ``seed``; return it.
+    """Run ``mech`` (restarted: ``start`` resets it) on ``bids`` in ``order`` with the streams of ``seed``.
 
-    The same per-arrival logic as :meth:`ProcurementMechanism.step` (one seller per tick), with
-    the bids validated once up front instead of wrapped in reports: the experiments' fast path.
+    Returns ``mech`` in its final state (``value()``, ``summary()``). The run goes through the
+    protocol like any other (:func:`~mechanisms.engine.run_schedule`, no public snapshots
+    recorded); reusing one configured mechanism across replications only saves rebuilding it.
+    Raises :class:`ConfigError` for a bid count or an order that is not a permutation of the
+    sellers, and (from ``step``) for a bid outside [0, B].
     """
     b = _check_bids(bids, mech.n)
     order = np.asarray(order, dtype=np.int64)
     require(order.size == mech.n and np.array_equal(np.sort(order), np.arange(mech.n)), "order", order.tolist()[:10],
             f"a permutation of 0..{mech.n - 1}")
-    require(bool(np.all(np.isfinite(b) & (b >= 0))), "bids", b.tolist()[:10], "finite non-negative bids")
-    if mech.params.get("bids_above_budget", "error") == "error":
-        require(bool(np.all(b <= mech.B)), "bids", float(b.max()), f"declared costs in [0, B={mech.B}] (Section 2)")
-    mech.start(Streams(seed))
-    for t, i in enumerate(order.tolist()):
-        mech.arrive(t, i, float(b[i]))
-    return mech
+    return run_schedule(lambda: mech, schedule_of(b, order), seed, record_public=False).mechanism
 
 
 @dataclass

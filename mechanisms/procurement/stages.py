@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..checkpoint import ConstantState
 from .offline import Solution, solve_sample
 from .valuations import Valuation, ValState
 
@@ -76,8 +77,12 @@ def posted_price(budget: float, marginal: float, t: float) -> float:
     return 0.0 if marginal == 0 else -math.inf
 
 
-class Stage:
-    """One arrival-driven phase of a mechanism (base class)."""
+class Stage(ConstantState):
+    """One arrival-driven phase of a mechanism (base class).
+
+    ``SNAPSHOT_CONSTANTS`` names the attributes fixed when the stage is built: state
+    snapshots share them (:class:`mechanisms.checkpoint.ConstantState`).
+    """
 
     def quote(self, agent: int) -> Quote:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -100,6 +105,8 @@ class SingleOffer(Stage):
     ``threshold`` = a omega / z it is Mechanism 2 line 2. A seller who declines (bid > B,
     only possible when bids above B are allowed) leaves the offer open for the next one.
     """
+
+    SNAPSHOT_CONSTANTS = ("singles", "B", "m", "strict")
 
     def __init__(self, singles: np.ndarray, budget: float, sample_size: int = 0, threshold: float | None = None,
                  ties: str = "accept"):
@@ -138,6 +145,8 @@ class PostedPrice(Stage):
     the solution where her marginal value is larger (ties to S_1; ``route="random"``: by a
     fair coin), and is offered that solution's price.
     """
+
+    SNAPSHOT_CONSTANTS = ("v", "B", "t", "chosen", "route")
 
     def __init__(self, valuation: Valuation, budget: float, t: float, n_solutions: int = 1, chosen: int = 0,
                  route: str = "max_marginal", route_coin: Callable[[int], int] | None = None):
@@ -182,13 +191,23 @@ class SampleThenPost(Stage):
     arrival of N_2 compute T_1 on N_1's bids, set t = a omega + beta v(T_1), then run the
     posted-price loop over N_2 (the agents the analysis offers to; see the docs)."""
 
+    SNAPSHOT_CONSTANTS = ("v", "B", "xi", "a_omega", "beta", "solver", "sviridenko_max")
+
+    def snapshot_constants(self) -> tuple[str, ...]:
+        """Return the constant attributes; with N_1's sellers, bids and T_1 once the sample is closed."""
+        if self.post is None:
+            return self.SNAPSHOT_CONSTANTS
+        return self.SNAPSHOT_CONSTANTS + ("sample", "bids", "T1")
+
     def __init__(self, valuation: Valuation, budget: float, xi: int, a_omega: float, beta: float,
                  solver: str, sviridenko_max: int, post: Callable[[float], PostedPrice]):
         self.v, self.B, self.xi = valuation, float(budget), int(xi)
         self.a_omega, self.beta = float(a_omega), float(beta)
         self.solver, self.sviridenko_max, self.make_post = solver, sviridenko_max, post
-        self.sample: list[int] = []
-        self.bids: list[float] = []
+        # N_1's sellers and bids in arrival order, preallocated (state snapshots copy two
+        # buffers, not a Python object per seller)
+        self.sample = np.zeros(self.xi, dtype=np.int64)
+        self.bids = np.zeros(self.xi)
         self.k = 0
         self.T1: Solution | None = None
         self.post: PostedPrice | None = None
@@ -196,10 +215,10 @@ class SampleThenPost(Stage):
     def _start_post(self) -> None:
         costs = np.full(self.v.n, np.inf)
         costs[self.sample] = self.bids
-        self.T1 = solve_sample(self.v, self.sample, costs, self.B, self.solver, self.sviridenko_max)
+        self.T1 = solve_sample(self.v, self.sample.tolist(), costs, self.B, self.solver, self.sviridenko_max)
         self.post = self.make_post(self.a_omega + self.beta * self.T1.value)
         # the sample is closed: freeze it (read-only arrays, which state snapshots share, not copy)
-        self.sample, self.bids = _frozen(np.asarray(self.sample, dtype=np.int64)), _frozen(np.asarray(self.bids))
+        self.sample, self.bids = _frozen(self.sample), _frozen(self.bids)
 
     def quote(self, agent: int) -> Quote:
         if self.k < self.xi:
@@ -210,8 +229,8 @@ class SampleThenPost(Stage):
 
     def observe(self, agent: int, bid: float, q: Quote) -> None:
         if self.k < self.xi:
-            self.sample.append(agent)
-            self.bids.append(bid)
+            self.sample[self.k] = agent
+            self.bids[self.k] = bid
         else:
             self.post.observe(agent, bid, q)
         self.k += 1

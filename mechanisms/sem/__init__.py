@@ -15,8 +15,8 @@ from .demand import LotteryDemand, demand, full_prices, lottery_demand, rtb_lott
 from .equilibrium import (EquilibriumProblem, EquilibriumResult, check_equilibrium, clearing_error,
                           extended_probabilistic_serial, solve_equilibrium, solve_ntb, solve_rtb,
                           theorem3_condition)
-from .market import (SEMMarket, SEMType, all_weak_orders, default_budgets, random_weak_order, sample_arrivals,
-                     sem_market_of)
+from .market import (SEMMarket, SEMType, all_weak_orders, arrival_schedule, default_budgets, random_weak_order,
+                     sample_arrivals, sem_market_of)
 from .mechanism import SDRTB, PeriodEPS, PeriodRecord, SequentialEquilibriumMechanism
 from .rounding import dependent_rounding
 from .shocks import Shock
@@ -26,7 +26,7 @@ from .online import OnlineSEM
 from .online_market import OnlineSEMMarket, SupplySchedule, read_supply_file
 
 __all__ = [
-    "random_weak_order",
+    "arrival_schedule", "random_weak_order",
     "EquilibriumProblem", "EquilibriumResult", "LotteryDemand", "PeriodEPS", "PeriodRecord", "SDRTB",
     "SEMMarket", "SEMType", "SequentialEquilibriumMechanism", "Shock", "all_weak_orders", "check_equilibrium",
     "clearing_error", "default_budgets", "demand", "dependent_rounding", "extended_probabilistic_serial",

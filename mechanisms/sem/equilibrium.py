@@ -49,6 +49,27 @@ from .shocks import Shock
 SOLVER_TOL = 1e-11
 
 
+def checked_types(orders: Sequence[WeakOrder], masses: Any, offsets: Any, m: int,
+                  periods: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (masses, offsets) as float and int arrays after checking the types of a period problem.
+
+    The fields every period problem shares (Definition 1's (t)-equilibrium, Definition 7's
+    (t)-Lindahl equilibrium): at least one type, one non-negative finite mass and one period
+    offset in 0..``periods`` - 1 per type, each order a :class:`WeakOrder` over the ``m``
+    objects. Raises :class:`ConfigError` naming the field otherwise.
+    """
+    masses = np.asarray(masses, dtype=np.float64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    require(len(orders) > 0 and len(orders) == masses.size == offsets.size, "orders", len(orders),
+            "at least one type, with one mass and one offset each")
+    require(bool(np.all(np.isfinite(masses)) and np.all(masses >= 0)), "masses", masses.tolist(), "non-negative masses")
+    require(bool(np.all((offsets >= 0) & (offsets < periods))), "offsets", offsets.tolist(),
+            f"periods relative to t in 0..{periods - 1} (one budget or supply row per period)")
+    for k, o in enumerate(orders):
+        require(isinstance(o, WeakOrder) and o.n_objects == m, f"orders[{k}]", o, f"a WeakOrder over {m} objects")
+    return masses, offsets
+
+
 @dataclass(frozen=True, eq=False)
 class EquilibriumProblem:
     """Fundamentals of one (t)-equilibrium (Definition 1).
@@ -78,19 +99,10 @@ class EquilibriumProblem:
     shock: Shock
 
     def __post_init__(self) -> None:
-        masses = np.asarray(self.masses, dtype=np.float64)
-        offsets = np.asarray(self.offsets, dtype=np.int64)
         supply = np.asarray(self.supply, dtype=np.float64)
-        require(len(self.orders) == masses.size == offsets.size, "orders", len(self.orders),
-                "one mass and one offset per type")
-        require(len(self.orders) > 0, "orders", [], "at least one type")
-        require(np.all(np.isfinite(masses)) and np.all(masses >= 0), "masses", masses.tolist(), "non-negative masses")
-        require(len(self.level_budgets) >= 1 and np.all((offsets >= 0) & (offsets < len(self.level_budgets))),
-                "offsets", offsets.tolist(), f"offsets in 0..{len(self.level_budgets) - 1}")
         require(np.all(np.isfinite(supply)) and np.all(supply >= 0), "supply", supply.tolist(), "non-negative supply")
-        m = supply.size
-        for k, o in enumerate(self.orders):
-            require(isinstance(o, WeakOrder) and o.n_objects == m, f"orders[{k}]", o, f"a WeakOrder over {m} objects")
+        require(len(self.level_budgets) >= 1, "level_budgets", self.level_budgets, "at least one budget (b^t)")
+        masses, offsets = checked_types(self.orders, self.masses, self.offsets, supply.size, len(self.level_budgets))
         object.__setattr__(self, "masses", masses)
         object.__setattr__(self, "offsets", offsets)
         object.__setattr__(self, "supply", supply)

@@ -18,18 +18,21 @@ and report what comes out. Plots and files are written by the scripts in ``examp
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import pathlib
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..engine import run_schedule
 from ..errors import require
-from ..protocol import make_mechanism
+from ..mechanism_registry import make_mechanism
+from ..online_mechanism import OnlineMechanism
 from ..reports import Report
 from .demand import TIE_TOL
 from .equilibrium import EquilibriumProblem, solve_ntb
-from .market import SEMMarket, all_weak_orders, default_budgets, sample_arrivals
+from .market import SEMMarket, all_weak_orders, arrival_schedule, default_budgets, sample_arrivals
 from .shocks import Shock
 
 #: Base supply per home under each reading of Section 6.2 (the replica multiplies it by n).
@@ -45,8 +48,90 @@ def section62_market(n: int, reading: str | int = "literal", shock: Shock | None
                                 horizon=4, replica=n, shock=shock or Shock())
 
 
-def _seed(*key: int) -> int:
+def derived_seed(*key: int) -> int:
+    """Return the seed derived from ``key`` (e.g. (seed, n, market, purpose)) by ``SeedSequence``.
+
+    The placement experiments key every draw this way, so every mechanism and every reading
+    sees the same arrivals (common random numbers).
+    """
     return int(np.random.SeedSequence(list(key)).generate_state(1)[0])
+
+
+def placed(factory: Callable[[], OnlineMechanism], schedule: Sequence[Sequence[Report]], seed: int, m: int) -> int:
+    """Return how many arrivals one run (fresh mechanism from ``factory``, streams of ``seed``)
+    matched to an object (index below ``m``; the null option is ``m``): the numerator of the
+    placement rate of Section 6.2."""
+    run = run_schedule(factory, schedule, seed, record_public=False)
+    return sum(1 for o in run.outcomes.values() if o.obj < m)
+
+
+def summarize_placement(df: pd.DataFrame) -> pd.DataFrame:
+    """Return mean, standard deviation and count of the placement rate by reading, mechanism and n
+    (Table 1's layout), in the order the rows first appear."""
+    g = df.groupby(["reading", "mechanism", "n"], sort=False)["placement_rate"]
+    return g.agg(["mean", "std", "count"]).reset_index()
+
+
+def placement_markdown(summ: pd.DataFrame) -> str:
+    """Return a :func:`summarize_placement` table as markdown: mean (sd) per reading, mechanism and n."""
+    ns = sorted(summ["n"].unique())
+    lines = ["| reading | mechanism | " + " | ".join(f"n={n}" for n in ns) + " |",
+             "|---|---|" + "---|" * len(ns)]
+    for (reading, mech), g in summ.groupby(["reading", "mechanism"], sort=False):
+        cells = []
+        for n in ns:
+            row = g[g.n == n]
+            cells.append(f"{row['mean'].iloc[0]:.4f} ({row['std'].iloc[0]:.4f})" if len(row) else "")
+        lines.append(f"| {reading} | {mech} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_placement(df: pd.DataFrame, out: str | pathlib.Path, prefix: str, plot: bool = True) -> pd.DataFrame:
+    """Write a placement experiment's files to directory ``out`` and return its summary.
+
+    ``<prefix>_runs.csv`` (one row per reading, n, market, mechanism), ``<prefix>_summary.csv``
+    and ``<prefix>_summary.md`` (:func:`summarize_placement`, Table 1's layout) and, with
+    ``plot``, ``<prefix>_density.png`` (:func:`plot_placement_density`, Figure 3's layout).
+    """
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out / f"{prefix}_runs.csv", index=False)
+    summ = summarize_placement(df)
+    summ.to_csv(out / f"{prefix}_summary.csv", index=False)
+    (out / f"{prefix}_summary.md").write_text(placement_markdown(summ))
+    if plot:
+        plot_placement_density(df, out / f"{prefix}_density.png")
+    return summ
+
+
+def plot_placement_density(df: pd.DataFrame, path: str | pathlib.Path) -> None:
+    """Write to ``path`` one panel per (reading, n): histogram densities of the placement rates
+    per mechanism (Figure 3's layout)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    readings = list(dict.fromkeys(df["reading"]))
+    ns = sorted(df["n"].unique())
+    mechs = list(dict.fromkeys(df["mechanism"]))
+    fig, axes = plt.subplots(len(readings), len(ns), figsize=(3.2 * len(ns), 2.8 * len(readings)), squeeze=False)
+    bins = [k / 40 for k in range(41)]
+    for r, reading in enumerate(readings):
+        for c, n in enumerate(ns):
+            ax = axes[r][c]
+            for mech in mechs:
+                sub = df[(df.reading == reading) & (df.n == n) & (df.mechanism == mech)]["placement_rate"]
+                if len(sub):
+                    ax.hist(sub, bins=bins, density=True, alpha=0.45, label=mech)
+            ax.set_title(f"{reading}, n={n}", fontsize=9)
+            ax.set_xlabel("placement rate", fontsize=8)
+            if c == 0:
+                ax.set_ylabel("density", fontsize=8)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def section62_experiment(ns: Sequence[int] = (1, 5, 10, 25), markets: int = 25,
@@ -65,27 +150,17 @@ def section62_experiment(ns: Sequence[int] = (1, 5, 10, 25), markets: int = 25,
             mk = section62_market(n, reading)
             market = mk.market()
             for r in range(markets):
-                arrivals = sample_arrivals(mk, n, np.random.default_rng(_seed(seed, n, r, 1)))
-                sched, aid = [], 0
-                for ts in arrivals:
-                    sched.append([Report(aid + k, o) for k, o in enumerate(ts)])
-                    aid += len(ts)
-                run_seed = _seed(seed, n, r, 2)
+                kids = sample_arrivals(mk, n, np.random.default_rng(derived_seed(seed, n, r, 1)))
+                sched, types = arrival_schedule(kids)
+                aid = len(types)
+                run_seed = derived_seed(seed, n, r, 2)
                 for name in mechanisms:
                     params = {"memoize": True} if name == "sem" else {}
-                    run = run_schedule(lambda: make_mechanism(name, market, params), sched, run_seed,
-                                       record_public=False)
-                    placed = sum(1 for o in run.outcomes.values() if o.obj < mk.m)
+                    k = placed(functools.partial(make_mechanism, name, market, params), sched, run_seed, mk.m)
                     rows.append({"reading": str(reading), "n": n, "market": r, "mechanism": name,
-                                 "children": aid, "placed": placed, "placement_rate": placed / aid,
+                                 "children": aid, "placed": k, "placement_rate": k / aid,
                                  "supply": int(sum(mk.total_supply))})
     return pd.DataFrame(rows)
-
-
-def summarize_section62(df: pd.DataFrame) -> pd.DataFrame:
-    """Return mean and standard deviation of the placement rate by reading, mechanism and n (Table 1's layout)."""
-    g = df.groupby(["reading", "mechanism", "n"])["placement_rate"]
-    return g.agg(["mean", "std", "count"]).reset_index()
 
 
 def appendix_b_problem(f: np.ndarray, shock: Shock) -> EquilibriumProblem:
@@ -116,7 +191,7 @@ def appendix_b_experiment(markets: int = 100, perturbations: int = 100, eps: flo
     med_b = float(np.median(default_budgets(horizon, shock)))
     rows = []
     for r in range(markets):
-        rng = np.random.default_rng(_seed(seed, r))
+        rng = np.random.default_rng(derived_seed(seed, r))
         f = rng.dirichlet(np.full(k, alpha), size=horizon if per_period else 1)
         f = np.repeat(f, horizon, axis=0) if not per_period else f
         base = solve_ntb(appendix_b_problem(f, shock))

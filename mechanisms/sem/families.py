@@ -53,7 +53,7 @@ from ..errors import require
 from ..preferences import WeakOrder
 from ..reports import Report
 from ..rng import Streams
-from .market import SEMMarket, sample_arrivals
+from .market import SEMMarket, arrival_schedule, sample_arrivals
 
 #: Defaults of :func:`ps_last_period` (see the module docstring).
 PS_DEFAULTS: dict[str, float] = {"a_takers": 0.85, "b_takers": 0.5, "a_first": 0.6, "b_only": 0.2, "b_first": 0.2}
@@ -124,12 +124,4 @@ def family_schedule(market: SEMMarket, seed: int) -> tuple[list[list[Report]], d
     Types are drawn by :func:`sample_arrivals` from ``Streams(seed).get("types")``; agent ids
     are consecutive, period by period.
     """
-    arrivals = sample_arrivals(market, None, Streams(int(seed)).get("types"))
-    schedule: list[list[Report]] = []
-    types: dict[int, WeakOrder] = {}
-    aid = 0
-    for period in arrivals:
-        schedule.append([Report(aid + k, o) for k, o in enumerate(period)])
-        types.update({aid + k: o for k, o in enumerate(period)})
-        aid += len(period)
-    return schedule, types
+    return arrival_schedule(sample_arrivals(market, None, Streams(int(seed)).get("types")))

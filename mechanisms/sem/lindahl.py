@@ -48,7 +48,7 @@ import numpy as np
 from ..errors import require
 from ..preferences import WeakOrder
 from .demand import TIE_TOL, lottery_demand, rtb_lottery_quad
-from .equilibrium import EquilibriumProblem, solve_equilibrium, solve_ntb
+from .equilibrium import EquilibriumProblem, checked_types, solve_equilibrium, solve_ntb
 from .market import default_budgets
 from .online_market import ONLINE_BUDGET
 from .shocks import Shock
@@ -90,21 +90,11 @@ class LindahlProblem:
     lookahead_budgets: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        masses = np.asarray(self.masses, dtype=np.float64)
-        offsets = np.asarray(self.offsets, dtype=np.int64)
         supply = np.atleast_2d(np.asarray(self.supply, dtype=np.float64))
-        require(len(self.orders) > 0 and len(self.orders) == masses.size == offsets.size, "orders",
-                len(self.orders), "at least one type, with one mass and one offset each")
-        require(bool(np.all(np.isfinite(masses)) and np.all(masses >= 0)), "masses", masses.tolist(),
-                "non-negative masses")
-        K = supply.shape[0]
-        require(bool(np.all((offsets >= 0) & (offsets < K))), "offsets", offsets.tolist(),
-                f"periods relative to t in 0..{K - 1} (one supply row per period)")
         require(bool(np.all(np.isfinite(supply)) and np.all(supply >= -1e-12)), "supply", supply.tolist(),
                 "non-negative supplies")
-        m = supply.shape[1]
-        for k, o in enumerate(self.orders):
-            require(isinstance(o, WeakOrder) and o.n_objects == m, f"orders[{k}]", o, f"a WeakOrder over {m} objects")
+        K = supply.shape[0]
+        masses, offsets = checked_types(self.orders, self.masses, self.offsets, supply.shape[1], K)
         require(isinstance(self.shock, Shock) and self.shock.xi_upper < ONLINE_BUDGET, "shock", self.shock,
                 "a Shock with xi_upper < 1 (Assumption 3 with budget 1)")
         lb = self.lookahead_budgets

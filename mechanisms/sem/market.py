@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,9 +20,9 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import ConfigError, require
-from ..market import Goods
+from ..market import Goods, Market
 from ..preferences import WeakOrder
-from ..protocol import Market
+from ..reports import Report
 from .shocks import Shock
 
 #: Default budget of the last period, b^T (Assumption 2: positive and bounded).
@@ -276,6 +277,35 @@ def sem_market_of(market: Market) -> SEMMarket:
     return sem
 
 
+def period_masses(market, t: int, declared: Sequence[WeakOrder]
+                  ) -> tuple[tuple[WeakOrder, ...], np.ndarray, np.ndarray, dict[WeakOrder, int]]:
+    """Return (types, masses, period offsets, the arrivals' type index) of period t's problem.
+
+    SEM Section 4.1, step 1 (and Section 5.1 for the fully online market): each realised
+    arrival of period t counts 1 (the mass n F~^t), its distinct types first in a canonical
+    order (so equal fundamentals give equal problems), offset 0; then each later period
+    k = t+1..T contributes the prior mass n f^k(i) of each of its types, offset k - t.
+    ``market`` is a :class:`SEMMarket` or an
+    :class:`~mechanisms.sem.online_market.OnlineSEMMarket` (``horizon``, ``replica``,
+    ``period_types``).
+    """
+    orders: list[WeakOrder] = []
+    masses: list[float] = []
+    offsets: list[int] = []
+    type_of: dict[WeakOrder, int] = {}
+    for order, c in sorted(Counter(declared).items(), key=lambda kv: kv[0].classes):
+        type_of[order] = len(orders)
+        orders.append(order)
+        masses.append(float(c))
+        offsets.append(0)
+    for k in range(t + 1, market.horizon + 1):
+        for order, f in market.period_types(k):
+            orders.append(order)
+            masses.append(market.replica * f)
+            offsets.append(k - t)
+    return tuple(orders), np.array(masses), np.array(offsets, dtype=np.int64), type_of
+
+
 def sample_arrivals(sem_market: SEMMarket, n: int | None, rng: np.random.Generator) -> list[list[WeakOrder]]:
     """Return the true types of the arrivals, period by period: n draws from f^t per period.
 
@@ -292,3 +322,19 @@ def sample_arrivals(sem_market: SEMMarket, n: int | None, rng: np.random.Generat
         idx = rng.choice(len(opts), size=int(n), p=probs / probs.sum())
         out.append([opts[k][0] for k in idx])
     return out
+
+
+def arrival_schedule(arrivals: Sequence[Sequence[WeakOrder]]) -> tuple[list[list[Report]], dict[int, WeakOrder]]:
+    """Return (truthful schedule, true types) of arrivals given period by period.
+
+    Agent ids are consecutive, period by period (0, 1, ... in period 1, then on): the one
+    builder of an SEM run's schedule, used with :func:`sample_arrivals` (SEM Section 4.1) or
+    :meth:`~mechanisms.sem.online_market.OnlineSEMMarket.sample_arrivals` (Section 5.1).
+    """
+    schedule: list[list[Report]] = []
+    types: dict[int, WeakOrder] = {}
+    for period in arrivals:
+        first = len(types)
+        schedule.append([Report(first + k, o) for k, o in enumerate(period)])
+        types.update({first + k: o for k, o in enumerate(period)})
+    return schedule, types

@@ -17,7 +17,7 @@ empirical mass; in the prior it is a type of mass zero (footnote 2 of Section 2.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,19 +25,30 @@ import numpy as np
 
 from ..baselines.serial_dictatorship import SerialDictatorship
 from ..errors import ConfigError, InvariantError
+from ..mechanism_registry import register_mechanism
+from ..online_mechanism import OnlineMechanism
+from ..params import ParamSpec, positive_int
 from ..preferences import WeakOrder
-from ..protocol import Claim, MechanismSpec, OnlineMechanism, ParamSpec, positive_int, register_mechanism
+from ..public_state import GoodsPublic, ObjectsPublic
 from ..reports import ObjectOutcome, Outcome, Report
+from ..spec import Claim, MechanismSpec
 from .demand import lottery_demand, rtb_lottery, rtb_lottery_quad
-from .equilibrium import (EquilibriumProblem, EquilibriumResult, extended_probabilistic_serial,
-                          solve_equilibrium)
-from .market import SEMMarket, sem_market_of
+from .equilibrium import EquilibriumProblem, EquilibriumResult, extended_probabilistic_serial, solve_equilibrium
+from .market import SEMMarket, period_masses, sem_market_of
 from .rounding import dependent_rounding
 
 #: Equilibria of identical fundamentals, shared by runs with ``memoize=True`` (see the ParamSpec).
 _MEMO: dict[tuple, tuple[EquilibriumProblem, dict[WeakOrder, int], EquilibriumResult]] = {}
 
 PAPER = "Highsmith, How to Use Prices for Efficient Online Matching (SEM paper)"
+
+
+def clearing_summary(records: Mapping[int, Any]) -> dict[str, Any]:
+    """Return ``{"clearing_error": {tick: error}, "max_clearing_error": max}`` of per-tick records
+    (each with ``result.clearing_error``, the solver's market-clearing error of Definition 1 or 7;
+    0.0 when no period was solved): the part of ``summary()`` SEM and fully online SEM share."""
+    errs = {t: r.result.clearing_error for t, r in records.items()}
+    return {"clearing_error": errs, "max_clearing_error": max(errs.values(), default=0.0)}
 
 
 @dataclass
@@ -123,6 +134,7 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
                   "|p_x - p_y| > 2z (Theorem 3)"),
         ),
         incremental=False,
+        public_state=ObjectsPublic,
     )
 
     def validate(self) -> None:
@@ -152,24 +164,9 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
         n f^k(i) per type (the prior); supply is the remaining S^t.
         """
         t = tick + 1
-        sem = self.sem
-        counts = Counter(declared)
-        orders, masses, offsets = [], [], []
-        type_of = {}
-        # canonical order of the arrivals' types, so equal fundamentals give equal problems
-        for order, c in sorted(counts.items(), key=lambda kv: kv[0].classes):
-            type_of[order] = len(orders)
-            orders.append(order)
-            masses.append(float(c))
-            offsets.append(0)
-        for k in range(t + 1, sem.horizon + 1):
-            for order, f in sem.period_types(k):
-                orders.append(order)
-                masses.append(sem.replica * f)
-                offsets.append(k - t)
+        orders, masses, offsets, type_of = period_masses(self.sem, t, declared)
         budgets = self.period_budgets()[t - 1:]
-        pb = EquilibriumProblem(tuple(orders), np.array(masses), np.array(offsets, dtype=np.int64), budgets,
-                                self._remaining.copy(), sem.shock)
+        pb = EquilibriumProblem(orders, masses, offsets, budgets, self._remaining.copy(), self.sem.shock)
         return pb, type_of
 
     def _zeta(self, tick: int) -> np.ndarray | None:
@@ -190,8 +187,10 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
         zeta = self._zeta(tick)
         key = None
         if self.params["memoize"] and self.sem.shock.tie_breaking == "none":
-            key = (self.sem, self.period_budgets(), tick, frozenset(Counter(declared).items()),
-                   self._remaining.tobytes())
+            # the class and its parameters belong to the key: a subclass (a mutant) that solves
+            # differently must never read or write another mechanism's equilibria
+            key = (type(self), tuple(sorted(self.params.items())), self.sem, self.period_budgets(), tick,
+                   frozenset(Counter(declared).items()), self._remaining.tobytes())
         hit = _MEMO.get(key) if key is not None else None
         if hit is None:
             pb, type_of = self.problem_for(tick, declared)
@@ -245,12 +244,14 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
     def remaining(self) -> np.ndarray:
         return self._remaining
 
-    def public(self) -> dict[str, Any]:
-        return dict(self._public)
+    def public(self) -> ObjectsPublic:
+        """Return the remaining supply and the last period's spot prices p^t (Section 4.1, step 1)."""
+        d = self._public  # prices, period and clearing error exist once a period has cleared
+        return ObjectsPublic(remaining=d["remaining"], prices=d.get("prices"), period=d.get("tick"),
+                             clearing_error=d.get("clearing_error"))
 
     def summary(self) -> dict[str, Any]:
-        errs = {t: r.result.clearing_error for t, r in self._records.items()}
-        out: dict[str, Any] = {"clearing_error": errs, "max_clearing_error": max(errs.values(), default=0.0),
+        out: dict[str, Any] = {**clearing_summary(self._records),
                                "prices": {t: r.result.prices.tolist() for t, r in self._records.items()}}
         if self.sem.shock.tie_breaking == "random":
             out["integration_error"] = {t: r.result.integration_error for t, r in self._records.items()}
@@ -281,6 +282,7 @@ class SDRTB(SerialDictatorship):
         ),
         claims=(Claim("strategyproof", "SD: an agent's choice set is independent of its report"),
                 Claim("greedy", "Section 2.1: every agent gets a most preferred available object")),
+        public_state=GoodsPublic,
     )
 
     def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
@@ -320,6 +322,7 @@ class PeriodEPS(OnlineMechanism):
         paper="Katta and Sethuraman (2006), as discussed in the SEM paper, Section 4.2",
         claims=(Claim("equal_type_envy_free", "EPS is envy-free among one period's arrivals (Katta-Sethuraman)"),
                 Claim("greedy", "Section 2.1: agents eat their best class with remaining supply")),
+        public_state=GoodsPublic,
     )
 
     def start(self, streams) -> None:
@@ -338,5 +341,6 @@ class PeriodEPS(OnlineMechanism):
     def remaining(self) -> np.ndarray:
         return self._remaining
 
-    def public(self) -> dict[str, Any]:
-        return {"remaining": self._remaining.tolist()}
+    def public(self) -> GoodsPublic:
+        """Return the remaining supply (EPS posts no prices)."""
+        return GoodsPublic(remaining=self._remaining.tolist(), prices=None)

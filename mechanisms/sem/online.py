@@ -51,13 +51,19 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, InvariantError, require
+from ..market import Market
+from ..mechanism_registry import make_mechanism, register_mechanism
+from ..online_mechanism import OnlineMechanism
+from ..params import ParamSpec
 from ..preferences import WeakOrder
-from ..protocol import Claim, Market, MechanismSpec, OnlineMechanism, ParamSpec, make_mechanism, register_mechanism
+from ..public_state import ObjectsPublic
 from ..reports import ObjectOutcome, Outcome, Report
+from ..spec import Claim, MechanismSpec
 from .demand import lottery_demand, rtb_lottery_quad
 from .lindahl import SELECTIONS, LindahlProblem, LindahlResult, check_lindahl, solve_lindahl
-from .market import default_budgets
-from .mechanism import PAPER, SequentialEquilibriumMechanism, _check_reports, _null_outcomes, _round_and_record
+from .market import default_budgets, period_masses
+from .mechanism import (PAPER, SequentialEquilibriumMechanism, _check_reports, _null_outcomes, _round_and_record,
+                        clearing_summary)
 from .online_market import ONLINE_BUDGET, OnlineSEMMarket, online_market_of
 
 #: Re-solving rules (see the module docstring).
@@ -141,6 +147,7 @@ class OnlineSEM(OnlineMechanism):
                   "replica markets M_n, n -> infinity; l-regular (NTB)"),
         ),
         incremental=False,
+        public_state=ObjectsPublic,
     )
 
     def validate(self) -> None:
@@ -189,21 +196,10 @@ class OnlineSEM(OnlineMechanism):
         """
         t = tick + 1
         mk = self.online
-        orders, masses, offsets, type_of = [], [], [], {}
-        for order, c in sorted(Counter(declared).items(), key=lambda kv: kv[0].classes):
-            type_of[order] = len(orders)
-            orders.append(order)
-            masses.append(float(c))
-            offsets.append(0)
-        for k in range(t + 1, mk.horizon + 1):
-            for order, f in mk.period_types(k):
-                orders.append(order)
-                masses.append(mk.replica * f)
-                offsets.append(k - t)
+        orders, masses, offsets, type_of = period_masses(mk, t, declared)
         supply = np.vstack([supply_now[None, :], mk.expected_supply()[t:]])
         budgets = default_budgets(mk.horizon, mk.shock)[t - 1:]
-        pb = LindahlProblem(tuple(orders), np.array(masses), np.array(offsets, dtype=np.int64), supply, mk.shock,
-                            lookahead_budgets=budgets)
+        pb = LindahlProblem(orders, masses, offsets, supply, mk.shock, lookahead_budgets=budgets)
         return pb, type_of
 
     def solve(self, problem: LindahlProblem) -> LindahlResult:
@@ -311,12 +307,14 @@ class OnlineSEM(OnlineMechanism):
     def remaining(self) -> np.ndarray:
         return self._stock
 
-    def public(self) -> dict[str, Any]:
-        return dict(self._public)
+    def public(self) -> ObjectsPublic:
+        """Return the stock on hand and the last period's spot prices (Section 5)."""
+        d = self._public  # prices, period and clearing error exist once a period has cleared
+        return ObjectsPublic(remaining=d["stock"], prices=d.get("prices"), period=d.get("tick"),
+                             clearing_error=d.get("clearing_error"))
 
     def summary(self) -> dict[str, Any]:
-        errs = {t: r.result.clearing_error for t, r in self._records.items()}
-        return {"clearing_error": errs, "max_clearing_error": max(errs.values(), default=0.0),
+        return {**clearing_summary(self._records),
                 "prices": {t: np.asarray(r.result.prices)[:1 if self.params["plan"] == "current" else None].tolist()
                            for t, r in self._records.items()},
                 "stock": self._stock.tolist()}
@@ -386,6 +384,7 @@ class UpfrontSEM(SequentialEquilibriumMechanism):
         params=SequentialEquilibriumMechanism.spec.params,
         claims=(),  # not an online mechanism on this market: it allocates objects before they arrive
         incremental=False,
+        public_state=ObjectsPublic,
     )
 
     def validate(self) -> None:
@@ -409,7 +408,7 @@ def upfront_market(mk: OnlineSEMMarket, arrivals: np.ndarray) -> Market:
 # Checks of the claims on a run (pure functions; the auditor's wrappers are in abm.audit.claims)
 # ---------------------------------------------------------------------------------------
 def _run_arrays(run) -> tuple[OnlineSEMMarket, np.ndarray, list[ObjectOutcome]]:
-    mk, arrivals = online_market_of(run.mechanism.market)
+    mk, arrivals = online_market_of(run.config.market)
     outs = sorted((o for o in run.outcomes.values() if isinstance(o, ObjectOutcome)), key=lambda o: (o.tick, o.agent))
     return mk, arrivals, outs
 

@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..engine import run_schedule
 from ..errors import ConfigError, require
-from ..protocol import make_mechanism
-from ..reports import Report
+from ..mechanism_registry import make_mechanism
+from .experiments import derived_seed, placed
+from .market import arrival_schedule
 from .online import ArrivingSupply, UpfrontSEM, upfront_market
 from .online_market import OnlineSEMMarket, SupplySchedule
 from .shocks import Shock
@@ -53,10 +53,6 @@ def foster_market(n: int, reading: str | float = "matched", horizon: int = 4, sh
             f"one of {list(FOSTER_READINGS)} or a probability q in (0, 1]")
     sup = SupplySchedule("binomial", horizon, 2, trials=[1, 1], prob=[float(q), float(q)])
     return OnlineSEMMarket.stationary(["a", "b"], sup, HOMES, horizon, replica=n, shock=shock or Shock())
-
-
-def _seed(*key: int) -> int:
-    return int(np.random.SeedSequence(list(key)).generate_state(1)[0])
 
 
 def _factory(name: str, mk: OnlineSEMMarket, arrivals: np.ndarray):
@@ -93,23 +89,14 @@ def foster_experiment(ns: Sequence[int] = (1, 5, 10, 25), markets: int = 25, rea
         for n in ns:
             mk = foster_market(n, reading)
             for r in range(markets):
-                arrivals = mk.sample_supply(np.random.default_rng(_seed(seed, n, r, 0)))
-                kids = mk.sample_arrivals(np.random.default_rng(_seed(seed, n, r, 1)))
-                sched, aid = [], 0
-                for ts in kids:
-                    sched.append([Report(aid + k, o) for k, o in enumerate(ts)])
-                    aid += len(ts)
-                run_seed = _seed(seed, n, r, 2)
+                arrivals = mk.sample_supply(np.random.default_rng(derived_seed(seed, n, r, 0)))
+                sched, kids = arrival_schedule(mk.sample_arrivals(np.random.default_rng(derived_seed(seed, n, r, 1))))
+                aid = len(kids)
+                run_seed = derived_seed(seed, n, r, 2)
                 for name in mechanisms:
-                    run = run_schedule(_factory(name, mk, arrivals), sched, run_seed, record_public=False)
-                    placed = sum(1 for o in run.outcomes.values() if o.obj < mk.m)
+                    k = placed(_factory(name, mk, arrivals), sched, run_seed, mk.m)
                     rows.append({"reading": reading, "n": n, "market": r, "mechanism": name, "children": aid,
-                                 "homes": int(arrivals.sum()), "placed": placed, "placement_rate": placed / aid,
+                                 "homes": int(arrivals.sum()), "placed": k, "placement_rate": k / aid,
                                  "max_possible": min(aid, int(arrivals.sum()))})
     return pd.DataFrame(rows)
 
-
-def summarize_foster(df: pd.DataFrame) -> pd.DataFrame:
-    """Return mean and standard deviation of the placement rate by reading, mechanism and n."""
-    g = df.groupby(["reading", "mechanism", "n"], sort=False)["placement_rate"]
-    return g.agg(["mean", "std", "count"]).reset_index()

@@ -30,9 +30,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, require
-from ..market import Goods
+from ..market import Goods, Market
 from ..preferences import WeakOrder
-from ..protocol import Market
 from .market import SEMMarket, SEMType
 from .shocks import Shock
 

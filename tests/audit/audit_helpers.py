@@ -6,8 +6,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from mechanisms import BundleRanking, Cost, Goods, Market, Report, WeakOrder
-from mechanisms.protocol import Claim, MechanismSpec, OnlineMechanism, ParamSpec
+from mechanisms.online_mechanism import OnlineMechanism
+from mechanisms.params import ParamSpec
 from mechanisms.reports import HireOutcome, ObjectOutcome
+from mechanisms.spec import Claim, MechanismSpec
 
 
 def contested_bundles(n_ticks: int = 4, per_tick: int = 3, m: int = 4, seed: int = 3, top: int | None = 6):
@@ -143,16 +145,12 @@ def ocam_market(n: int = 200, seed: int = 1):
 
 def sem_market(n: int = 2, seed: int = 1):
     """Return (market, true types, schedule): three objects, T = 4, n arrivals per period."""
-    from mechanisms.sem import SEMMarket, sample_arrivals
+    from mechanisms.sem import SEMMarket, arrival_schedule, sample_arrivals
 
     mk = SEMMarket.stationary(["a", "b", "c"], [1, 1, 1],
                               {"a > b > c > o": 0.4, "b > a > o > c": 0.3, "{a,b} > c > o": 0.3},
                               horizon=4, replica=n)
-    sched, types, aid = [], {}, 0
-    for ts in sample_arrivals(mk, None, np.random.default_rng(seed)):
-        sched.append([Report(aid + k, o) for k, o in enumerate(ts)])
-        types.update({aid + k: o for k, o in enumerate(ts)})
-        aid += len(ts)
+    sched, types = arrival_schedule(sample_arrivals(mk, None, np.random.default_rng(seed)))
     return mk.market(), types, sched
 
 

@@ -2,12 +2,13 @@
 import json
 
 import pytest
-
-from abm.audit import (AuditOptions, Deviation, Replayer, audit, build_mechanism, check_deviation, explain,
-                       load_counterexample, replay_counterexample)
-from mechanisms import BundleRanking, Claim
-from abm.audit.search import adjacent_swaps, coalitions_of, truncations
 from audit_helpers import contested_bundles
+
+from abm.audit import (AuditOptions, Deviation, Replayer, audit, check_deviation, explain, load_counterexample,
+                       replay_counterexample)
+from abm.audit.deviations import adjacent_swaps, coalitions_of, truncations
+from mechanisms import BundleRanking, Claim
+from mechanisms.mechanism_registry import make_mechanism
 
 
 def _devs(types):
@@ -17,7 +18,7 @@ def _devs(types):
 @pytest.mark.parametrize("name", ["sd", "rsd"])
 def test_faithful_sd_has_no_profitable_deviation(name, bundles_market):
     market, types, sched = bundles_market
-    rep = audit(lambda: build_mechanism(name, market), sched, types, 7, _devs(types), claims=["strategyproof"])
+    rep = audit(lambda: make_mechanism(name, market), sched, types, 7, _devs(types), claims=["strategyproof"])
     assert rep.checked("strategyproof") == 60
     assert rep.violations("strategyproof") == 0
     assert rep.verdicts()[0].startswith("consistent with strategyproof: 0 violations in 60 deviations")
@@ -28,7 +29,7 @@ def test_faithful_sd_has_no_profitable_deviation(name, bundles_market):
 
 def test_mutant_is_flagged_within_60_deviations_and_replays(tmp_path, bundles_market):
     market, types, sched = bundles_market
-    rep = audit(lambda: build_mechanism("mutant_sd_truncation_bonus", market), sched, types, 7, _devs(types),
+    rep = audit(lambda: make_mechanism("mutant_sd_truncation_bonus", market), sched, types, 7, _devs(types),
                 claims=["strategyproof"], save=tmp_path)
     assert rep.violations("strategyproof") >= 1
     v = rep.verdicts()[0]
@@ -49,7 +50,7 @@ def test_mutant_is_flagged_within_60_deviations_and_replays(tmp_path, bundles_ma
 
 def test_tampered_counterexample_is_not_reproduced(tmp_path, bundles_market):
     market, types, sched = bundles_market
-    rep = audit(lambda: build_mechanism("mutant_sd_truncation_bonus", market), sched, types, 7, _devs(types),
+    rep = audit(lambda: make_mechanism("mutant_sd_truncation_bonus", market), sched, types, 7, _devs(types),
                 claims=["strategyproof"], save=tmp_path)
     f = rep.saved["strategyproof"][0]
     d = json.loads(f.read_text())
@@ -62,7 +63,7 @@ def test_tampered_counterexample_is_not_reproduced(tmp_path, bundles_market):
 
 def test_unknown_claims_are_reported_not_passed(bundles_market):
     market, types, sched = bundles_market
-    rep = audit(lambda: build_mechanism("sd", market), sched, types, 7, _devs(types)[:3],
+    rep = audit(lambda: make_mechanism("sd", market), sched, types, 7, _devs(types)[:3],
                 claims=["strategyproof", "ef1", "made_up"])
     lines = rep.verdicts()
     assert any(line.startswith("made up: no checker") for line in lines)
@@ -76,10 +77,10 @@ def test_gsp1_on_sd_coalitions_holds_and_mutant_breaks_it():
     opts = {a: [t] for a, t in ((a, d.reports[a]) for d in truncations(types, types, ks=(1,)) for a in d.reports)}
     groups = [(a, b) for a in range(0, 12, 3) for b in (a + 1, a + 2)]
     devs = list(coalitions_of(opts, 2, groups=groups)) + list(truncations(types, types, ks=(1,)))
-    ok = audit(lambda: build_mechanism("sd", market), sched, types, 7, devs, claims=["gsp1"],
+    ok = audit(lambda: make_mechanism("sd", market), sched, types, 7, devs, claims=["gsp1"],
                options=AuditOptions(support_draws=2))
     assert ok.checked("gsp1") == len(devs) and ok.violations("gsp1") == 0
-    bad = audit(lambda: build_mechanism("mutant_sd_truncation_bonus", market), sched, types, 7, devs,
+    bad = audit(lambda: make_mechanism("mutant_sd_truncation_bonus", market), sched, types, 7, devs,
                 claims=["gsp1"], options=AuditOptions(support_draws=2))
     assert bad.violations("gsp1") >= 1
     assert "GSP1 violated" in bad.verdicts()[0] and "condition none" in bad.verdicts()[0]
@@ -89,7 +90,7 @@ def test_gsp1_reports_the_weak_escape():
     # agent 11 (last tick, gets nothing either way) "joins" agent 2, who truncates and jumps the
     # queue: (ii) fails for 2 but (i) holds through 11, who gave up nothing (weakly GSP1 escape)
     market, types, sched = contested_bundles(top=None)
-    f = lambda: build_mechanism("mutant_sd_truncation_bonus", market)  # noqa: E731
+    f = lambda: make_mechanism("mutant_sd_truncation_bonus", market)  # noqa: E731
     rp = Replayer(f, sched, 7, types)
     t2 = types[2]
     claim = [Claim("gsp1", "OCAM Definition 6")]
@@ -105,15 +106,15 @@ def test_gsp1_reports_the_weak_escape():
 def test_best_response_search_finds_the_mutant_and_nothing_on_sd():
     import numpy as np
 
-    from abm.audit.search import best_responses
+    from abm.audit.deviations import best_responses
 
     market, types, sched = contested_bundles(top=None)
     found = {}
     for name in ("sd", "mutant_sd_truncation_bonus"):
-        rp = Replayer(lambda: build_mechanism(name, market), sched, 7, types)
+        rp = Replayer(lambda: make_mechanism(name, market), sched, 7, types)
         found[name] = list(best_responses(rp, types, [1, 2, 4], budget=60, rng=np.random.default_rng(0)))
     assert found["sd"] == []
     assert found["mutant_sd_truncation_bonus"] and all(d.label.startswith("search:") for d in found["mutant_sd_truncation_bonus"])
-    rep = audit(lambda: build_mechanism("mutant_sd_truncation_bonus", market), sched, types, 7,
+    rep = audit(lambda: make_mechanism("mutant_sd_truncation_bonus", market), sched, types, 7,
                 found["mutant_sd_truncation_bonus"], claims=["strategyproof"])
     assert rep.violations("strategyproof") == len(found["mutant_sd_truncation_bonus"])

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from abm.audit import AuditOptions, Deviation, Replayer, audit
-from abm.audit.search import bid_changes, same_period_misreports, truncations
+from abm.audit.deviations import bid_changes, same_period_misreports
 from audit_helpers import (ToyLottery, ToyOverspend, ToyPayBid, ToyPostedPrice, ToyUnderpay, lottery_setup,
                       procurement_setup)
 from mechanisms import Report, WeakOrder
@@ -130,7 +130,7 @@ def test_daceei_on_an_ocam_run_that_ends_inside_the_sample_is_not_applicable():
     claim = make_mechanism("ocam", market, params).spec.claims[2]
     res = check_daceei(full, {}, claim)
     assert res.status in ("holds", "violated")
-    g = gate_for(claim, full.mechanism, sched)
+    g = gate_for(claim, full.config, sched)
     assert not g.inside and "Assumption 2" in g.why
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abm.audit.gains import (better_by_at_most_one_object, compare, compare_lotteries, procurement_utility,
+from abm.audit.gains import (better_by_at_most_one_object, compare, compare_lotteries,
                              stochastically_dominates, sup_distance)
 from abm.audit.stats import format_rate, wilson_interval, zero_rate_upper_bound
 from mechanisms import BundleRanking, Cost, WeakOrder
@@ -59,8 +59,8 @@ def test_degenerate_lottery_when_outcome_has_none():
 
 def test_procurement_utility():
     t = Cost(0.3)
-    assert procurement_utility(t, HireOutcome(0, 0, True, 0.5)) == pytest.approx(0.2)
-    assert procurement_utility(t, HireOutcome(0, 0, False, 0.0)) == 0.0
+    assert t.utility(HireOutcome(0, 0, True, 0.5)) == pytest.approx(0.2)
+    assert t.utility(HireOutcome(0, 0, False, 0.0)) == 0.0
     c = compare(t, HireOutcome(0, 0, False), HireOutcome(0, 0, True, 0.5))
     assert c.profitable and c.gain == pytest.approx(0.2)
     assert not compare(t, HireOutcome(0, 0, True, 0.5), HireOutcome(0, 0, True, 0.5)).profitable

@@ -9,15 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from abm.audit import CLAIM_CHECKERS, audit, build_mechanism
+from abm.audit import CLAIM_CHECKERS, audit
 from abm.audit.checks_sem import check_t_equilibrium, clearing_violation
 from mechanisms.engine import run_schedule
-from mechanisms.protocol import Claim
+from mechanisms.mechanism_registry import make_mechanism
+from mechanisms.public_state import ObjectsPublic
 from mechanisms.sem import SequentialEquilibriumMechanism, Shock, lottery_demand
 from mechanisms.sem.families import family_market, family_schedule
+from mechanisms.spec import Claim
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sem"))
-from sem_helpers import random_schedule, section62  # noqa: E402
+from sem_helpers import random_schedule, section62
 
 CLAIM = Claim("t_equilibrium", "test")
 
@@ -29,9 +31,9 @@ class PerturbedPricesSEM(SequentialEquilibriumMechanism):
 
     def public(self):
         out = super().public()
-        if "prices" in out:
-            out["prices"] = [p + 0.05 if k == 0 else p for k, p in enumerate(out["prices"])]
-        return out
+        if out.prices is None:
+            return out
+        return replace(out, prices=[p + 0.05 if k == 0 else p for k, p in enumerate(out.prices)])
 
 
 class SilentSEM(SequentialEquilibriumMechanism):
@@ -40,7 +42,7 @@ class SilentSEM(SequentialEquilibriumMechanism):
     spec = replace(SequentialEquilibriumMechanism.spec, name="test_sem_silent")
 
     def public(self):
-        return {"remaining": self._remaining.tolist()}
+        return ObjectsPublic(remaining=self._remaining.tolist(), prices=None, period=None, clearing_error=None)
 
 
 def _run(factory, sched, seed=1):
@@ -52,7 +54,7 @@ def test_faithful_sem_prices_are_t_equilibria_on_the_family(n, seed):
     mk = family_market("ps_last_period", n)
     sched, types = family_schedule(mk, seed)
     market = mk.market()
-    res = check_t_equilibrium(_run(lambda: build_mechanism("sem", market), sched, seed), types, CLAIM)
+    res = check_t_equilibrium(_run(lambda: make_mechanism("sem", market), sched, seed), types, CLAIM)
     assert res.status == "holds", res.detail
     assert "3 period(s)" in res.detail and "the mechanism reported clearing errors" in res.detail
 
@@ -61,14 +63,14 @@ def test_faithful_sem_prices_are_t_equilibria_on_the_family(n, seed):
 def test_faithful_sem_prices_are_t_equilibria_on_section62(shock):
     mk = section62(3, 2, shock=shock)
     market = mk.market()
-    res = check_t_equilibrium(_run(lambda: build_mechanism("sem", market), random_schedule(mk, 1)), {}, CLAIM)
+    res = check_t_equilibrium(_run(lambda: make_mechanism("sem", market), random_schedule(mk, 1)), {}, CLAIM)
     assert res.status == "holds", res.detail
 
 
 def test_equal_budgets_mutant_fails_condition_1():
     mk = section62(2)
     market = mk.market()
-    res = check_t_equilibrium(_run(lambda: build_mechanism("mutant_sem_equal_budgets", market),
+    res = check_t_equilibrium(_run(lambda: make_mechanism("mutant_sem_equal_budgets", market),
                                    random_schedule(mk, 4), 4), {}, CLAIM)
     assert res.violated and res.condition == "1"
     assert "period 1" in res.detail and "demand exceeds the supply left" in res.detail
@@ -82,14 +84,14 @@ def test_perturbed_and_missing_prices_are_violations():
     silent = check_t_equilibrium(_run(lambda: SilentSEM(market), sched, 2), {}, CLAIM)
     assert silent.violated and silent.condition == "prices" and "no prices published" in silent.detail
     # a run that recorded no public snapshots cannot be judged
-    quiet = run_schedule(lambda: build_mechanism("sem", market), sched, 2, record_public=False)
+    quiet = run_schedule(lambda: make_mechanism("sem", market), sched, 2, record_public=False)
     assert check_t_equilibrium(quiet, {}, CLAIM).status == "not applicable"
 
 
 def test_the_check_uses_the_realised_outcomes_not_the_mechanisms_bookkeeping():
     mk = section62(3)
     market, sched = mk.market(), random_schedule(mk, 2)
-    run = _run(lambda: build_mechanism("sem", market), sched, 2)
+    run = _run(lambda: make_mechanism("sem", market), sched, 2)
     assert check_t_equilibrium(run, {}, CLAIM).status == "holds"
     # rewrite one realised object of period 1: the supply left for period 2 changes, the prices do not
     first = run.schedule[0][0].agent
@@ -121,8 +123,8 @@ def test_t_equilibrium_is_a_declared_claim_with_a_registered_checker():
     mk = section62(2)
     market, sched = mk.market(), random_schedule(mk, 3)
     types = {r.agent: r.declared for t in sched for r in t}
-    good = audit(lambda: build_mechanism("sem", market), sched, types, 3, [], claims=["t_equilibrium"])
-    bad = audit(lambda: build_mechanism("mutant_sem_equal_budgets", market), sched, types, 3, [],
+    good = audit(lambda: make_mechanism("sem", market), sched, types, 3, [], claims=["t_equilibrium"])
+    bad = audit(lambda: make_mechanism("mutant_sem_equal_budgets", market), sched, types, 3, [],
                 claims=["t_equilibrium"])
     assert good.violations("t_equilibrium") == 0 and good.checked("t_equilibrium") >= 1
     assert bad.violations("t_equilibrium") >= 1

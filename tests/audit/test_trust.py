@@ -5,12 +5,13 @@ as what they are; replays from checkpoints equal fresh runs. Seeds pinned."""
 import numpy as np
 import pytest
 
-from abm.audit import AuditOptions, Deviation, Replayer, audit, build_mechanism, replay_counterexample
-from abm.audit.search import adjacent_swaps, bid_changes, disguises
+from abm.audit import AuditOptions, Deviation, Replayer, audit, replay_counterexample
+from abm.audit.deviations import adjacent_swaps, bid_changes, disguises
 from abm.audit.sources import random_deviations
 from abm.audit.zoo import FAMILIES, ocam_market
 from mechanisms import Report
 from mechanisms.checkpoint import CheckpointedRun, Snapshotter, replay_from_scratch
+from mechanisms.mechanism_registry import make_mechanism
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def ocam():
 
 def _ocam_audit(name, ocam, claims=None, **opts):
     market, types, sched, params, devs = ocam
-    return audit(lambda: build_mechanism(name, market, params), sched, types, 3, devs, claims,
+    return audit(lambda: make_mechanism(name, market, params), sched, types, 3, devs, claims,
                  options=AuditOptions(**opts) if opts else None)
 
 
@@ -92,7 +93,7 @@ def test_checkpoint_replays_equal_fresh_runs_for_every_zoo_family():
         name = {"ocam": "ocam", "bundles": "sd", "objects": "sem", "procurement": "bf_mech3"}[fam.name]
         params = {k: v for k, v in fam.params.items()}
         def f(name=name, params=params, market=market):
-            return build_mechanism(name, market, params)
+            return make_mechanism(name, market, params)
 
         rp = Replayer(f, sched, seed, types)
         for d in devs[:: max(1, len(devs) // 12)]:
@@ -104,7 +105,7 @@ def test_checkpoint_replays_equal_fresh_runs_for_every_zoo_family():
 
 def test_snapshots_share_immutable_objects_and_copy_state():
     market, types, sched, params = ocam_market(60)
-    run = CheckpointedRun(lambda: build_mechanism("ocam", market, params), sched, 1, checkpoints=4)
+    run = CheckpointedRun(lambda: make_mechanism("ocam", market, params), sched, 1, checkpoints=4)
     run.advance(30)
     snap = Snapshotter()
     a, b = snap.load(snap.dump(run.mech)), snap.load(snap.dump(run.mech))
@@ -115,7 +116,7 @@ def test_snapshots_share_immutable_objects_and_copy_state():
 
 def test_a_breach_inside_the_run_is_a_violation_with_a_counterexample_not_a_crash(tmp_path):
     market, types, sched, seed, devs = FAMILIES["procurement"].build()
-    rep = audit(lambda: build_mechanism("mutant_bf_skip_budget", market, {"p": 0.0}), sched, types, seed, devs,
+    rep = audit(lambda: make_mechanism("mutant_bf_skip_budget", market, {"p": 0.0}), sched, types, seed, devs,
                 save=tmp_path)
     assert rep.violations("budget_feasible") >= 1 and rep.flagged
     assert any("budget feasible violated" in x for x in rep.verdicts())
@@ -123,7 +124,7 @@ def test_a_breach_inside_the_run_is_a_violation_with_a_counterexample_not_a_cras
     assert "stopped at tick" in detail and "exceed the budget" in detail
     res = replay_counterexample(rep.saved["budget_feasible"][0])
     assert res.reproduced, res.text
-    ok = audit(lambda: build_mechanism("bf_mech2", market, {"p": 0.0}), sched, types, seed, devs)
+    ok = audit(lambda: make_mechanism("bf_mech2", market, {"p": 0.0}), sched, types, seed, devs)
     assert not ok.flagged and ok.violations("budget_feasible") == 0
 
 
@@ -135,15 +136,15 @@ def test_a_breach_inside_the_run_is_a_violation_with_a_counterexample_not_a_cras
                                           ("mutant_bf_own_bid_price", "universal_truthfulness")])
 def test_procurement_checks_fail_on_their_mutants_and_pass_on_the_faithful(mutant, claim):
     market, types, sched, seed, devs = FAMILIES["procurement"].build()
-    bad = audit(lambda: build_mechanism(mutant, market, {"p": 0.0}), sched, types, seed, devs)
+    bad = audit(lambda: make_mechanism(mutant, market, {"p": 0.0}), sched, types, seed, devs)
     assert bad.violations(claim) >= 1
-    ok = audit(lambda: build_mechanism("bf_mech2", market, {"p": 0.0}), sched, types, seed, devs)
+    ok = audit(lambda: make_mechanism("bf_mech2", market, {"p": 0.0}), sched, types, seed, devs)
     assert ok.checked(claim) >= 1 and ok.violations(claim) == 0
 
 
 def test_the_own_bid_price_shortcut_is_caught_lying():
     market, types, sched, seed, devs = FAMILIES["procurement"].build()
-    rep = audit(lambda: build_mechanism("mutant_bf_own_bid_price", market, {"p": 0.0}), sched, types, seed, devs)
+    rep = audit(lambda: make_mechanism("mutant_bf_own_bid_price", market, {"p": 0.0}), sched, types, seed, devs)
     assert "shortcut" in {f.kind for f in rep.findings}
 
 
@@ -176,7 +177,7 @@ def test_a_counterexample_that_does_not_reproduce_is_a_finding_with_both_answers
     from abm.audit.audit import _Auditor
 
     market, types, sched, seed, devs = FAMILIES["bundles"].build()
-    f = lambda: build_mechanism("mutant_sd_truncation_bonus", market)  # noqa: E731
+    f = lambda: make_mechanism("mutant_sd_truncation_bonus", market)  # noqa: E731
     rep = audit(f, sched, types, seed, devs, claims=["strategyproof"])
     cx = rep.counterexamples["strategyproof"][0]
     assert rep.verified["reproduced:strategyproof"] >= 1  # the real one reproduces
@@ -190,7 +191,7 @@ def test_a_counterexample_that_does_not_reproduce_is_a_finding_with_both_answers
 
 def test_probe_sets_report_counts_and_random_samples_report_exact_intervals():
     market, types, sched, seed, devs = FAMILIES["bundles"].build()
-    f = lambda: build_mechanism("sd", market)  # noqa: E731
+    f = lambda: make_mechanism("sd", market)  # noqa: E731
     probe = audit(f, sched, types, seed, devs, claims=["strategyproof"])
     line = probe.verdicts()[0]
     assert "deterministic probe set: counts only, no rate is claimed" in line and "%" not in line
@@ -219,7 +220,7 @@ def test_bid_changes_are_judged_through_the_protocol_not_the_declared_shortcut()
     """The mechanism declares ``spec.incremental``; the default path replays through the protocol."""
     market, types, sched, seed, _ = FAMILIES["procurement"].build()
     devs = list(bid_changes(types, range(10), factors=(1.5, 2.0), max_bid=1.0))
-    rep = audit(lambda: build_mechanism("mutant_bf_own_bid_price", market, {"p": 0.0}), sched, types, seed, devs,
+    rep = audit(lambda: make_mechanism("mutant_bf_own_bid_price", market, {"p": 0.0}), sched, types, seed, devs,
                 claims=["universal_truthfulness"])
     assert set(rep.table()["paths"].dropna()) <= {"protocol: %d" % n for n in range(1000)} | {"", None}
     assert rep.violations("universal_truthfulness") >= 1
@@ -227,7 +228,7 @@ def test_bid_changes_are_judged_through_the_protocol_not_the_declared_shortcut()
 
 def test_replay_of_a_deviation_stops_once_the_deviators_are_served():
     market, types, sched, params = ocam_market()
-    rp = Replayer(lambda: build_mechanism("ocam", market, params), sched, 3, types)
+    rp = Replayer(lambda: make_mechanism("ocam", market, params), sched, 3, types)
     d = Deviation({20: types[21]}, "x")
     r = rp.replay(d)
     assert r.run is None and set(r.outcomes) == {20}

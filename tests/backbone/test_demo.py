@@ -8,7 +8,8 @@ def test_demo_report_sections_and_reproducibility():
                    "Misreporting students", "Audit:", "GSP1"):
         assert needle in text, needle
     # one line per misreporting student, each with a gain column
-    lines = [l for l in text.splitlines() if l.strip().split(" ")[0].isdigit() and (" online " in l or " sample " in l)]
+    lines = [ln for ln in text.splitlines()
+             if ln.strip().split(" ")[0].isdigit() and (" online " in ln or " sample " in ln)]
     assert len(lines) >= 5
     assert _strip_times(demo_report()) == _strip_times(text)  # same seed, same report (solver time aside)
 

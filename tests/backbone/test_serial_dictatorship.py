@@ -30,7 +30,6 @@ def test_capacity_one_outcome_and_best_available(mk, name, batch):
     assert all(o is not None for o in outcomes)
     assert sorted(o.agent for o in outcomes) == list(range(len(types)))  # exactly one each
     # replay the choice order: each agent got its best bundle among those still available
-    order = sorted(model.participants, key=lambda a: (a.outcome.tick,))
     ticks = {}
     for a in model.participants:
         ticks.setdefault(a.outcome.tick, []).append(a)

@@ -1,6 +1,7 @@
 """Small sweeps shared by the experiment tests (seeds pinned, runs of a fraction of a second)."""
 from __future__ import annotations
 
+import json
 import pathlib
 import textwrap
 
@@ -42,11 +43,11 @@ def write_sweep(tmp: pathlib.Path, body: str, name: str = "sweep.toml", base: st
     return p
 
 
+def grid_sweep(name: str, replications: int, mechanisms: list[str], sizes: list[int]) -> str:
+    """Return the body of a sweep over ``mechanism.name`` x ``population.n`` (for :func:`write_sweep`)."""
+    return (f'name = "{name}"\nreplications = {replications}\n[axes]\n'
+            f'"mechanism.name" = {json.dumps(mechanisms)}\n"population.n" = {json.dumps(sizes)}\n')
+
+
 #: The sweep the backend tests share: OCAM and RSD at two sizes, three replications (12 runs).
-BACKEND_SWEEP = """
-name = "backends"
-replications = 3
-[axes]
-"mechanism.name" = ["ocam", "rsd"]
-"population.n" = [8, 12]
-"""
+BACKEND_SWEEP = grid_sweep("backends", 3, ["ocam", "rsd"], [8, 12])

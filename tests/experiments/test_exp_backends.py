@@ -179,3 +179,4 @@ def test_kill_hard_and_resume_gives_the_uninterrupted_table(sweep_file, referenc
     res = ex.run_sweep(ex.load_sweep(sweep_file), exp, backend="serial", quiet=True)
     assert res.skipped == n_done and res.ran == 12 - n_done and res.failed == 0
     _same(exp, reference)
+

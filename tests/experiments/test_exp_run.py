@@ -7,21 +7,15 @@ import sys
 
 import pandas as pd
 import pytest
-from exp_helpers import write_sweep
+from exp_helpers import grid_sweep, write_sweep
 
 import abm.experiments as ex
-import abm.experiments.cells as cells
 from abm.cli import main
+from abm.experiments import cells
 from abm.experiments import figures as F
-from abm.experiments.progress import SweepProgress
+from abm.progress import Progress
 
-SWEEP = """
-name = "serial"
-replications = 2
-[axes]
-"mechanism.name" = ["sd", "rsd"]
-"population.n" = [6, 10]
-"""
+SWEEP = grid_sweep("serial", 2, ["sd", "rsd"], [6, 10])
 
 
 @pytest.fixture(scope="module")
@@ -230,12 +224,12 @@ def test_cli_sweep_report_export(tmp_path, capsys):
 
 
 def test_progress_counts_failures_only_on_a_terminal(monkeypatch):
-    assert SweepProgress(5, quiet=False).bar is None           # pytest's stderr is not a TTY
+    assert Progress(5, quiet=False).bar is None           # pytest's stderr is not a TTY
     buf = io.StringIO()
     buf.isatty = lambda: True
     monkeypatch.setattr(sys, "stderr", buf)
-    assert SweepProgress(5, quiet=True).bar is None
-    p = SweepProgress(5, done=2, desc="t")
+    assert Progress(5, quiet=True).bar is None
+    p = Progress(5, done=2, desc="t")
     p.update("done")
     p.update("failed")
     p.close()
@@ -309,8 +303,8 @@ def test_table_comparison_catches_a_timing_dependent_cell(tmp_path, monkeypatch)
     real = cells.run_metrics
 
     def timed(sc, seed):
-        m, a, cx = real(sc, seed)
-        return {**m, "clock": time.perf_counter_ns()}, a, cx
+        out = real(sc, seed)
+        return out._replace(metrics={**out.metrics, "clock": time.perf_counter_ns()})
 
     ex.run_sweep(sw, tmp_path / "a", backend="serial", quiet=True)
     ex.run_sweep(sw, tmp_path / "b", backend="serial", quiet=True)
@@ -343,8 +337,8 @@ def test_warnings_are_counted_not_printed(tmp_path, monkeypatch, recwarn):
     real = cells.run_metrics
 
     def noisy(sc, seed):
-        warnings.warn("solver missed its tolerance", RuntimeWarning)
-        warnings.warn("solver missed its tolerance", RuntimeWarning)
+        warnings.warn("solver missed its tolerance", RuntimeWarning, stacklevel=1)
+        warnings.warn("solver missed its tolerance", RuntimeWarning, stacklevel=1)
         return real(sc, seed)
 
     monkeypatch.setattr(cells, "run_metrics", noisy)

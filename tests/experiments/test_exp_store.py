@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pandas as pd
 import pytest
 from exp_helpers import write_sweep
 
@@ -124,3 +125,94 @@ def test_a_non_empty_folder_without_a_database_is_not_taken_over(tmp_path):
         Store.open(tmp_path, create=True)
     assert "new or empty directory" in e.value.expected
     assert not (tmp_path / DB_NAME).exists()
+
+
+# ---- versions per run (schema 2) and the migration of schema-1 stores ---------------------------
+
+def _sweep_into(tmp_path, exp, replications=2):
+    import abm.experiments as ex
+
+    sw = load_sweep(write_sweep(tmp_path, f'replications = {replications}\n[axes]\n"mechanism.name" = ["sd", "rsd"]\n'))
+    return ex.run_sweep(sw, exp, backend="serial", quiet=True)
+
+
+def _as_schema_1(db):
+    """Turn a store into what schema version 1 wrote: no versions column, user_version 1."""
+    c = sqlite3.connect(db)
+    c.execute("ALTER TABLE runs DROP COLUMN versions")
+    c.execute("PRAGMA user_version = 1")
+    c.commit()
+    c.close()
+
+
+def test_each_run_records_its_mechanism_and_strategy_versions(tmp_path):
+    import abm.experiments as ex
+    from abm.experiments.report import build_report
+
+    exp = tmp_path / "exp"
+    _sweep_into(tmp_path, exp)
+    with Store.open(exp) as st:
+        rows = st.rows()
+    by_mech = {r["metrics"]["mechanism"]: r["versions"] for r in rows}
+    assert by_mech["sd"] == {"mechanism": {"sd": 1}, "strategies": {"truncate": 1, "truthful": 1}}
+    assert by_mech["rsd"]["mechanism"] == {"rsd": 1}
+    runs = ex.load(exp)
+    assert set(runs["versions"]) == {"sd v1; truncate v1, truthful v1", "rsd v1; truncate v1, truthful v1"}
+    text = build_report(exp).read_text()
+    assert "## Versions" in text and "| sd v1; truncate v1, truthful v1 | 2 |" in text
+    assert "different versions" not in text
+
+
+def test_a_version_bump_shows_in_the_store_and_the_report_warns(tmp_path, monkeypatch):
+    from abm.experiments.report import build_report
+    from strategies import STRATEGIES
+
+    exp = tmp_path / "exp"
+    _sweep_into(tmp_path, exp, replications=1)
+    monkeypatch.setattr(STRATEGIES.get("truncate"), "version", 2)
+    res = _sweep_into(tmp_path, exp, replications=2)      # the new replication runs under the bump
+    assert (res.skipped, res.ran) == (2, 2)
+    with Store.open(exp) as st:
+        seen = {(r["metrics"]["mechanism"], r["replication"]): r["versions"]["strategies"]["truncate"] for r in st.rows()}
+    assert seen == {("sd", 0): 1, ("rsd", 0): 1, ("sd", 1): 2, ("rsd", 1): 2}
+    text = build_report(exp).read_text()
+    assert "warning: runs of rsd, sd were produced by different versions" in text
+
+
+def test_a_schema_1_store_is_read_unchanged_and_migrated_by_the_next_sweep(tmp_path):
+    import abm.experiments as ex
+
+    exp = tmp_path / "exp"
+    _sweep_into(tmp_path, exp, replications=1)
+    before = ex.load(exp)
+    _as_schema_1(exp / DB_NAME)
+    old = ex.load(exp)                                     # read as it is: nothing lost, versions not recorded
+    assert old["versions"].isna().all()
+    pd.testing.assert_frame_equal(old.drop(columns="versions"), before.drop(columns="versions"))
+    c = sqlite3.connect(exp / DB_NAME)
+    assert c.execute("PRAGMA user_version").fetchone()[0] == 1   # a reader never migrates
+    c.close()
+    res = _sweep_into(tmp_path, exp, replications=2)       # a writer migrates, then resumes
+    assert (res.skipped, res.ran, res.failed) == (2, 2, 0)
+    with Store.open(exp) as st:
+        assert st.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        rows = st.rows()
+    assert [r["versions"] is None for r in rows] == [r["replication"] == 0 for r in rows]   # old rows kept as stored
+    after = ex.load(exp)
+    kept = after[after["replication"] == 0].drop(columns="versions").reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, before.drop(columns="versions").reset_index(drop=True))
+
+
+def test_a_failed_migration_leaves_the_schema_1_file_as_it_was(tmp_path):
+    exp = tmp_path / "exp"
+    _sweep_into(tmp_path, exp, replications=1)
+    c = sqlite3.connect(exp / DB_NAME)
+    c.execute("PRAGMA user_version = 1")                  # claims schema 1 but has the column: the step fails
+    c.commit()
+    c.close()
+    with pytest.raises(ConfigError, match="migration to schema 2.*not modified"):
+        Store.open(exp, create=True)
+    c = sqlite3.connect(exp / DB_NAME)
+    assert c.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert c.execute("SELECT COUNT(*) FROM runs WHERE status = 'done'").fetchone()[0] == 2
+    c.close()

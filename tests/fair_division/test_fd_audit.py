@@ -6,10 +6,9 @@ import pytest
 
 from abm.audit import CLAIM_CHECKERS, audit
 from abm.audit.gains import compare
-from abm.audit.mutants import MUTANTS
 from abm.audit.replay import Deviation
 from abm.scenario import build_run, load_scenario
-from mechanisms import MECHANISMS, Report, make_mechanism, run_schedule
+from mechanisms import MECHANISMS, Report
 from mechanisms.fair_division import TwoValue, fair_division_market
 from mechanisms.reports import GoodsOutcome
 from strategies import PublicInfo, parse_strategy
@@ -21,7 +20,7 @@ MUTANT_INSTANCE = [TwoValue(10.0, 1.0, [1, 1, 1, 1, 0, 0, 1]), TwoValue(10.0, 1.
 
 def _audit(name, vals, deviations=(), foresight=0):
     market = fair_division_market(len(vals), vals[0].m, foresight)
-    cls = MECHANISMS.get(name) if name in MECHANISMS else MUTANTS.get(name)
+    cls = MECHANISMS.get(name)  # faithful or a mutant: one registry
     sched = [[Report(i, v) for i, v in enumerate(vals)]]
     return audit(lambda: cls(market), sched, dict(enumerate(vals)), 0, list(deviations))
 

@@ -75,15 +75,14 @@ def sweep_seeds() -> list[pathlib.Path]:
 def make_counterexamples(directory: pathlib.Path) -> list[pathlib.Path]:
     """Write counterexample files of real audits: a bundle-market mutant (schedule and market as
     data, no scenario) and a procurement mutant from a scenario (valuation as ``$data``)."""
-    from abm.audit import audit
-    from abm.audit.claims import audit_options_from_table
-    from abm.audit.sources import ScenarioRun
-    from abm.scenario import load_scenario
-
     import sys
 
-    from abm.audit import build_mechanism
-    from abm.audit.search import truncations
+    from abm.audit import audit
+    from abm.audit.claims import audit_options_from_table
+    from abm.audit.deviations import truncations
+    from abm.audit.sources import ScenarioRun
+    from abm.scenario import load_scenario
+    from mechanisms.mechanism_registry import make_mechanism as build_mechanism
 
     sys.path.insert(0, str(ROOT / "tests" / "audit"))
     from audit_helpers import contested_bundles

@@ -1,6 +1,5 @@
 """Every bad input listed in issue 12 gets a clean ConfigError naming the field (no traceback, hang or misreading)."""
 import copy
-import json
 import pathlib
 import tomllib
 

@@ -31,7 +31,7 @@ def _write(tmp_path, d):
 
 def test_version_1_files_are_rejected_with_how_to_regenerate(tmp_path, cx_file):
     d = json.loads(cx_file.read_text())
-    assert d["format"] == FORMAT == "abm-audit-counterexample/2"
+    assert d["format"] == FORMAT == "abm-audit-counterexample/3"
     d["format"] = "abm-audit-counterexample/1"
     with pytest.raises(ConfigError) as e:
         load_counterexample(_write(tmp_path, d))

@@ -33,17 +33,38 @@ def test_ef1_known_answers():
     assert check_ef1([A, B, C], [r, r, r]).ok
 
 
+def test_one_bundle_ranking_puts_infeasible_bundles_below_the_empty_bundle():
+    """OCAM Section 3.1: r_i(0) = 0 and r_i(x) = -inf off Psi_i. The ranking the run tables and
+    sweeps read (``true_rank``) and the auditor's gain are the same function: they agree on an
+    infeasible bundle."""
+    from abm.audit.gains import bundle_rank_gain, compare_bundles
+    from abm.model import true_rank
+    from mechanisms import BundleOutcome
+
+    r = BundleRanking(3, (AB, A, B))
+    assert [r.rank(x) for x in (AB, A, B, 0, C, ABC)] == [0, 1, 2, 3, 4, 4]
+    assert r.prefers(0, C) and not r.prefers(C, 0)
+    # truth: nothing; the deviation got {c}, which the true type does not accept: a loss
+    assert bundle_rank_gain(r, 0, C) == -1 and not compare_bundles(r, 0, C).profitable
+    ranks = [true_rank(BundleOutcome(0, 0, x), r) for x in (0, C)]
+    assert ranks == [4, 5] and ranks[0] - ranks[1] == bundle_rank_gain(r, 0, C)
+
+
 def test_ef1_singletons_always_ef1():
     r = BundleRanking(3, (A, B, C))
     assert check_ef1([A, B, C, 0], [r, r, r, r]).ok
 
 
-def test_ef1_on_ocam_run_and_mutant():
-    mk, rs = random_market(150, 5, 2, np.random.default_rng(2), n_types=20, capacity_factor=0.8)
+def _ocam_run(n: int, m: int, seed: int, n_types: int):
+    """Return (market, rankings, schedule, allocation, post-sample agents) of an OCAM run, eps_n = eps_f = 0.4."""
+    mk, rs = random_market(n, m, 2, np.random.default_rng(seed), n_types=n_types, capacity_factor=0.8)
     sched = [[Report(i, r)] for i, r in enumerate(rs)]
-    good = run_schedule(lambda: make_mechanism("ocam", mk, {"eps_n": 0.4, "eps_f": 0.4}), sched, 1)
-    al = good.mechanism.allocation()
-    post = np.flatnonzero(~al["sample"])
+    al = run_schedule(lambda: make_mechanism("ocam", mk, {"eps_n": 0.4, "eps_f": 0.4}), sched, 1).mechanism.allocation()
+    return mk, rs, sched, al, np.flatnonzero(~al["sample"])
+
+
+def test_ef1_on_ocam_run_and_mutant():
+    mk, rs, sched, al, post = _ocam_run(150, 5, 2, 20)
     assert check_ef1(al["bundles"][post].tolist(), [rs[i] for i in post]).ok
 
     class Unequal(OCAM):
@@ -156,11 +177,7 @@ def test_pareto_known_answers():
 
 
 def test_pareto_on_ocam_post_sample_agents_and_mutant():
-    mk, rs = random_market(40, 4, 2, np.random.default_rng(6), n_types=8, capacity_factor=0.8)
-    sched = [[Report(i, r)] for i, r in enumerate(rs)]
-    run = run_schedule(lambda: make_mechanism("ocam", mk, {"eps_n": 0.4, "eps_f": 0.4}), sched, 1)
-    al = run.mechanism.allocation()
-    post = np.flatnonzero(~al["sample"])
+    mk, rs, sched, al, post = _ocam_run(40, 4, 6, 8)
     # Proposition 2 (revealed preference) holds for any prices/budgets of the online phase
     assert check_pareto(al["bundles"][post].tolist(), [rs[i] for i in post]).ok
     # mutant: reverse the allocation among post-sample agents -> someone is made worse, a trade fixes it

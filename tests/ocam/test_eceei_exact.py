@@ -100,7 +100,7 @@ def test_ocam_status_in_summary_and_public_for_each_on_unconverged_mode():
     run = run_schedule(lambda: make_mechanism("ocam", mk, base), sched, 3)
     st = run.summary["solver"]
     assert st["converged"] and st["method"].startswith("exact") and st["error"] <= 1e-9 and st["seconds"] > 0
-    assert run.mechanism.public()["solver"] == st
+    assert run.mechanism.public().solver == st
     with pytest.warns(RuntimeWarning, match="ECEEI NOT FOUND"):
         warn = run_schedule(lambda: make_mechanism("ocam", mk, {**base, "on_unconverged": "warn"}), sched, 3)
     assert warn.summary["solver"]["converged"] is False and warn.summary["solver"]["error"] > 1e-9
@@ -138,7 +138,7 @@ def test_goods_preferences_and_sd_beyond_62_goods():
     assert r.best_affordable(p, 1.0) == hi and r.best_affordable(p, 0.5) == bundle_mask((3,))
     assert r.best_available(bundle_mask((99,))) == bundle_mask((3,))
     assert goods.format_bundle(hi) == "{g70,g99}"
-    from mechanisms.protocol import Market
+    from mechanisms.market import Market
     mk = Market("bundles", goods, max_bundle_size=2, n_agents=3)
     run = run_schedule(lambda: make_mechanism("sd", mk, {}), [[Report(0, r)], [Report(1, r)], [Report(2, r)]], 0)
     got = [run.outcomes[i].bundle for i in range(3)]

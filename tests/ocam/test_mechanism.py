@@ -132,15 +132,15 @@ def test_public_information(market):
     mk, rs = market
     r = run(mk, rs)
     S = r.mechanism.sample_size
-    assert r.public[0]["phase"] == "sample" and r.public[0]["prices"] is None
+    assert r.public[0].phase == "sample" and r.public[0].prices is None
     last = r.public[-1]
-    assert last["phase"] == "online" and len(last["prices"]) == 6
-    assert set(last["budgets"]) == set(last["seen_type_counts"])
-    assert sum(last["seen_type_counts"].values()) == S
-    for pairs in last["budgets"].values():
+    assert last.phase == "online" and len(last.prices) == 6
+    assert set(last.budgets) == set(last.seen_type_counts)
+    assert sum(last.seen_type_counts.values()) == S
+    for pairs in last.budgets.values():
         assert all(0.98 - 1e-12 <= b <= 1 for b, _ in pairs)
         assert sum(q for _, q in pairs) == pytest.approx(1)
-    assert len(last["remaining"]) == 6
+    assert len(last.remaining) == 6
 
 
 def test_capacity_policies(market):
@@ -239,8 +239,8 @@ def test_public_labels_match_lookups(market):
     mech, pub = r.mechanism, r.public[-1]
     for ty in mech.certificate.types:
         lab = mech.label_of(ty)
-        assert pub["budgets"][lab] == mech.budget_of(ty)
-    assert pub["clearing_error"] == mech.certificate.error <= 1e-9
+        assert pub.budgets[lab] == mech.budget_of(ty)
+    assert pub.clearing_error == mech.certificate.error <= 1e-9
 
 
 def test_sample_closing_inside_a_tick(market):
@@ -250,4 +250,4 @@ def test_sample_closing_inside_a_tick(market):
     assert phases == ["sample"] * 8 + ["online"] * 2
     assert r.tick_of(7) == r.tick_of(8) == 1
     assert all(r.outcomes[i].budget == 1.0 for i in range(8))
-    assert r.public[0]["phase"] == "sample" and r.public[1]["phase"] == "online"
+    assert r.public[0].phase == "sample" and r.public[1].phase == "online"

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mechanisms.errors import ConfigError
-from mechanisms.protocol import make_mechanism
+from mechanisms.mechanism_registry import make_mechanism
 from mechanisms.procurement import PredictionModel, offline_opt, procurement_market, random_instance, simulate
-from mechanisms.procurement.experiment import (assemble_rows, exact_mech2_ratio, plot_tradeoff, ratio_table, read_table, run_cell,
-                                               run_experiment, theoretical_ratio)
+from mechanisms.procurement.experiments import (assemble_rows, exact_mech2_ratio, plot_tradeoff, ratio_table,
+                                                read_table, run_cell, run_experiment, theoretical_ratio)
 from mechanisms.procurement.run import arrival_order
 from mechanisms.rng import Streams
 

@@ -6,7 +6,8 @@ import math
 import pytest
 
 from mechanisms.errors import ConfigError
-from mechanisms.protocol import MECHANISMS, Market, make_mechanism
+from mechanisms.market import Market
+from mechanisms.mechanism_registry import MECHANISMS, make_mechanism
 from mechanisms.procurement import (MECHANISM_NAMES, Additive, PredictionModel, WeightedCoverage, procurement_market,
                                     random_instance, run_procurement)
 

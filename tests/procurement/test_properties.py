@@ -1,5 +1,6 @@
 """Budget feasibility, IR, threshold independence and truthfulness on every realisation,
-and mutants showing every checker can fail."""
+and mutants showing every checker can fail. Truthfulness goes through the auditor
+(:func:`abm.audit.audit`, claim ``universal_truthfulness``): the one truthfulness check."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,10 +9,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mechanisms.checks.budget import (check_budget_feasible, check_ir, check_threshold_independence,
-                                      check_truthful)
+from abm.audit import Deviation, audit
+from mechanisms.checks.budget import check_budget_feasible, check_ir, check_threshold_independence
 from mechanisms.engine import run_schedule
-from mechanisms.protocol import MECHANISMS, make_mechanism
+from mechanisms.mechanism_registry import MECHANISMS, make_mechanism
+from mechanisms.preferences import Cost
 from mechanisms.procurement import (MECHANISM_NAMES, Mechanism2, Mechanism3, PredictionModel, procurement_market,
                                     random_instance, run_procurement, schedule_of)
 from mechanisms.procurement.run import arrival_order
@@ -66,9 +68,17 @@ def test_no_profitable_misreport(name, n, seed):
     m = procurement_market(inst.valuation, inst.budget, PredictionModel(0.0), costs=inst.costs)
     sched = schedule_of(inst.costs, arrival_order(n, seed))
     factory = lambda: make_mechanism(name, m, {})  # noqa: E731
-    true = {a: float(inst.costs[a]) for a in range(n)}
-    bids = list(np.linspace(0, inst.budget, 5))
-    assert check_truthful(factory, sched, seed, true, bids) == []
+    rep = _truthfulness_audit(factory, sched, seed, inst.costs, list(np.linspace(0, inst.budget, 5)))
+    assert rep.checked("universal_truthfulness") > 0
+    assert rep.violations("universal_truthfulness") == 0, rep.verdicts()
+
+
+def _truthfulness_audit(factory, sched, seed, costs, bids):
+    """Audit universal truthfulness: every seller alone tries every bid, same seed (same order
+    and coins), her utility judged under her true cost (Cost.utility, Section 2)."""
+    true = {a: Cost(float(c)) for a, c in enumerate(costs)}
+    devs = [Deviation({a: Cost(float(b))}, "bid-change") for a in true for b in bids if float(b) != true[a].value]
+    return audit(factory, sched, true, seed, devs, claims=["universal_truthfulness"])
 
 
 # ---- mutants: each checker must fail on a deliberately broken mechanism ---------------------
@@ -92,13 +102,6 @@ class BidDependentMech3(Mechanism3):
     def step(self, tick, reports):
         outs = super().step(tick, reports)
         return [dataclasses.replace(o, threshold=o.bid + 1.0, hired=True, payment=o.bid + 1.0) for o in outs]
-
-
-class PayYourBidMech2(Mechanism2):
-    """Mutant: hires by the posted price but pays the bid (IR, budget-feasible, not truthful)."""
-
-    def step(self, tick, reports):
-        return [dataclasses.replace(o, payment=o.bid) if o.hired else o for o in super().step(tick, reports)]
 
 
 class WrongReplayMech2(Mechanism2):
@@ -143,13 +146,17 @@ def test_threshold_checker_catches_wrong_unilateral_path():
     assert any(v["property"] == "unilateral_outcome" for v in bad)
 
 
-def test_truthfulness_checker_catches_pay_your_bid_mutant():
+def test_truthfulness_audit_catches_pay_your_bid_mutant():
     inst, m, sched = _small()
-    true = {a: float(inst.costs[a]) for a in range(6)}
     bids = list(np.linspace(0, inst.budget, 21))
-    bad = check_truthful(lambda: PayYourBidMech2(m, p=0.0), sched, 1, true, bids)
-    assert bad and all(v["u_deviating"] > v["u_truthful"] for v in bad)
-    assert check_truthful(lambda: Mechanism2(m, p=0.0), sched, 1, true, bids) == []
+    # mutant_bf_pay_bid (mechanisms.mutants): hires by the posted price but pays the bid
+    bad = _truthfulness_audit(lambda: make_mechanism("mutant_bf_pay_bid", m, {"p": 0.0}), sched, 1, inst.costs, bids)
+    assert bad.violations("universal_truthfulness") > 0
+    for cx in bad.counterexamples["universal_truthfulness"]:  # each: a strictly higher true utility
+        (a, dev), = cx.deviation_outcomes.items()
+        assert cx.true_types[a].utility(dev) > cx.true_types[a].utility(cx.truth[a])
+    good = _truthfulness_audit(lambda: Mechanism2(m, p=0.0), sched, 1, inst.costs, bids)
+    assert good.checked("universal_truthfulness") > 0 and good.violations("universal_truthfulness") == 0
 
 
 class HalfThresholdMech2(Mechanism2):

@@ -5,7 +5,14 @@ import numpy as np
 
 from mechanisms import Report
 from mechanisms.preferences import WeakOrder
-from mechanisms.sem import EquilibriumProblem, SEMMarket, Shock, default_budgets, sample_arrivals
+from mechanisms.sem import (
+    EquilibriumProblem,
+    SEMMarket,
+    Shock,
+    arrival_schedule,
+    default_budgets,
+    sample_arrivals,
+)
 from mechanisms.sem.market import random_weak_order as rand_order
 
 
@@ -23,12 +30,8 @@ def section62(n: int = 1, per_home: int = 1, **kw) -> SEMMarket:
 
 
 def schedule_of(arrivals: list[list[WeakOrder]]) -> list[list[Report]]:
-    """Reports with consecutive agent ids, period by period."""
-    out, aid = [], 0
-    for ts in arrivals:
-        out.append([Report(aid + k, o) for k, o in enumerate(ts)])
-        aid += len(ts)
-    return out
+    """Reports with consecutive agent ids, period by period (:func:`mechanisms.sem.arrival_schedule`)."""
+    return arrival_schedule(arrivals)[0]
 
 
 def random_schedule(mk: SEMMarket, seed: int) -> list[list[Report]]:

@@ -6,14 +6,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
+from sem_helpers import rand_problem, section62
 
 from mechanisms.errors import ConfigError
 from mechanisms.preferences import WeakOrder
-from mechanisms.sem import (EquilibriumProblem, SEMMarket, SEMType, Shock, check_equilibrium,
-                            extended_probabilistic_serial, lottery_demand, solve_ntb, solve_rtb,
-                            theorem3_condition)
+from mechanisms.sem import (
+    EquilibriumProblem,
+    SEMMarket,
+    SEMType,
+    Shock,
+    check_equilibrium,
+    extended_probabilistic_serial,
+    lottery_demand,
+    solve_ntb,
+    solve_rtb,
+    theorem3_condition,
+)
 from mechanisms.sem.flow import bipartite_max_flow
-from sem_helpers import rand_problem, section62
 
 
 @settings(max_examples=40, deadline=None)
@@ -103,9 +112,15 @@ def test_flow_matches_lp(seed):
     nv = G * m
     A_ub, b_ub = [], []
     for g in range(G):
-        row = np.zeros(nv); row[g * m:(g + 1) * m] = 1; A_ub.append(row); b_ub.append(d[g])
+        row = np.zeros(nv)
+        row[g * m:(g + 1) * m] = 1
+        A_ub.append(row)
+        b_ub.append(d[g])
     for x in range(m):
-        row = np.zeros(nv); row[x::m] = 1; A_ub.append(row); b_ub.append(cap[x])
+        row = np.zeros(nv)
+        row[x::m] = 1
+        A_ub.append(row)
+        b_ub.append(cap[x])
     bounds = [(0, None if x in targets[g] else 0) for g in range(G) for x in range(m)]
     lp = linprog(-np.ones(nv), A_ub=np.array(A_ub), b_ub=b_ub, bounds=bounds, method="highs")
     assert val == pytest.approx(-lp.fun, abs=1e-9)

@@ -6,8 +6,13 @@ import numpy as np
 import pytest
 
 from mechanisms.errors import ConfigError
-from mechanisms.sem.experiments import (appendix_b_experiment, section62_experiment, section62_market,
-                                        summarize_appendix_b, summarize_section62)
+from mechanisms.sem.experiments import (
+    appendix_b_experiment,
+    section62_experiment,
+    section62_market,
+    summarize_appendix_b,
+    summarize_placement,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -18,7 +23,7 @@ def test_section62_small():
     assert df["placement_rate"].between(0, 1).all()
     lit = df[df.reading == "literal"]
     assert (lit["placed"] <= lit["supply"]).all()        # literal reading: at most n per home
-    summ = summarize_section62(df)
+    summ = summarize_placement(df)
     assert set(summ.columns) >= {"mean", "std"} and len(summ) == 8
     # same children for both mechanisms and both readings
     kids = df.groupby(["n", "market"])["children"].nunique()
@@ -61,3 +66,19 @@ def test_sample_arrivals_pure_and_distributed():
     assert len(sample_arrivals(mk, 2, np.random.default_rng(0))[0]) == 2
     with pytest.raises(ConfigError, match="n"):
         sample_arrivals(mk, 0, np.random.default_rng(0))
+
+
+def test_arrival_schedule_numbers_agents_period_by_period():
+    from mechanisms.sem import arrival_schedule, sample_arrivals
+    from mechanisms.sem.market import period_masses
+
+    mk = section62_market(3, "matched")
+    arrivals = sample_arrivals(mk, None, np.random.default_rng(4))
+    sched, types = arrival_schedule(arrivals)
+    assert [[r.agent for r in t] for t in sched] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]
+    assert all(types[r.agent] == r.declared == arrivals[t][k] for t, tick in enumerate(sched) for k, r in enumerate(tick))
+    # period 2's problem: the realised arrivals (mass 1 each, offset 0), then periods 3, 4's prior n f^k
+    orders, masses, offsets, type_of = period_masses(mk, 2, arrivals[1])
+    now = offsets == 0
+    assert masses[now].sum() == 3 and set(type_of) == set(arrivals[1])
+    assert offsets[~now].tolist() == [1, 1, 2, 2] and masses[~now].tolist() == [1.5] * 4  # n f = 3 * 0.5

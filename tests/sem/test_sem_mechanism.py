@@ -4,15 +4,14 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from sem_helpers import rand_order, rand_problem, random_schedule, schedule_of, section62
 
 from mechanisms import ConfigError, Report, make_mechanism, run_schedule
 from mechanisms.checks.lottery import (equal_type_envy_violations, greedy_violations, ordinal_efficiency_lp,
                                        single_arrival_sp_violations, stochastically_dominates, sup_norm)
+from mechanisms.mechanism_registry import MECHANISMS
 from mechanisms.preferences import WeakOrder
-from mechanisms.protocol import MECHANISMS
-from mechanisms.sem import (SEMMarket, SequentialEquilibriumMechanism, all_weak_orders,
-                            solve_ntb)
-from sem_helpers import rand_order, rand_problem, random_schedule, schedule_of, section62
+from mechanisms.sem import SEMMarket, SequentialEquilibriumMechanism, all_weak_orders, solve_ntb
 
 
 class EqualBudgetSEM(SequentialEquilibriumMechanism):

@@ -5,7 +5,7 @@ import numpy as np
 
 from mechanisms import Report
 from mechanisms.preferences import WeakOrder
-from mechanisms.sem import OnlineSEMMarket, Shock, SupplySchedule
+from mechanisms.sem import OnlineSEMMarket, Shock, SupplySchedule, arrival_schedule
 from mechanisms.sem.market import random_weak_order as rand_order
 
 HOMES = {"a > o > b": 0.5, "{a,b} > o": 0.5}
@@ -23,12 +23,8 @@ def homes_market(n: int = 5, kind: str = "binomial", T: int = 4, **kw) -> Online
 
 
 def schedule_of(arrivals: list[list[WeakOrder]]) -> list[list[Report]]:
-    """Reports with consecutive agent ids, period by period."""
-    out, aid = [], 0
-    for ts in arrivals:
-        out.append([Report(aid + k, o) for k, o in enumerate(ts)])
-        aid += len(ts)
-    return out
+    """Reports with consecutive agent ids, period by period (:func:`mechanisms.sem.arrival_schedule`)."""
+    return arrival_schedule(arrivals)[0]
 
 
 def random_online_market(rng: np.random.Generator, m: int = 3, T: int = 3, ntypes: int = 3, n: int = 3,

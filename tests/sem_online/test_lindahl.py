@@ -5,8 +5,15 @@ from online_helpers import rand_order
 
 from mechanisms.errors import ConfigError
 from mechanisms.preferences import WeakOrder
-from mechanisms.sem import (EquilibriumProblem, LindahlProblem, Shock, check_lindahl, single_price_vector,
-                            solve_lindahl, solve_ntb)
+from mechanisms.sem import (
+    EquilibriumProblem,
+    LindahlProblem,
+    Shock,
+    check_lindahl,
+    single_price_vector,
+    solve_lindahl,
+    solve_ntb,
+)
 from mechanisms.sem.lindahl import selection_at
 
 X = WeakOrder.parse("x > o", ["x"], "o")

@@ -9,8 +9,13 @@ import pytest
 
 from mechanisms import make_mechanism, run_schedule
 from mechanisms.errors import ConfigError
-from mechanisms.sem.online_experiments import (FOSTER_MECHANISMS, foster_experiment, foster_market,
-                                               summarize_foster)
+from mechanisms.sem import arrival_schedule
+from mechanisms.sem.experiments import summarize_placement
+from mechanisms.sem.online_experiments import (
+    FOSTER_MECHANISMS,
+    foster_experiment,
+    foster_market,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -23,7 +28,7 @@ def test_experiment_rows_and_common_random_numbers():
     assert (g["children"].nunique() == 1).all() and (g["homes"].nunique() == 1).all()
     assert (df["placed"] <= df["max_possible"]).all()
     # the upfront reference never places fewer children than the greedy baseline would need homes for
-    s = summarize_foster(df)
+    s = summarize_placement(df)
     assert set(s["mechanism"]) == set(FOSTER_MECHANISMS) and (s["count"] == 3).all()
     again = foster_experiment(ns=(1, 3), markets=3, seed=2)
     assert df.equals(again)
@@ -36,13 +41,7 @@ def test_experiment_rows_and_common_random_numbers():
 def test_baselines_only_serve_homes_present():
     mk = foster_market(5)
     arr = mk.sample_supply(np.random.default_rng(0))
-    from mechanisms import Report
-
-    kids = mk.sample_arrivals(np.random.default_rng(1))
-    sched, aid = [], 0
-    for ts in kids:
-        sched.append([Report(aid + k, o) for k, o in enumerate(ts)])
-        aid += len(ts)
+    sched, _ = arrival_schedule(mk.sample_arrivals(np.random.default_rng(1)))
     for inner in ("sd_rtb", "sd", "eps"):
         run = run_schedule(lambda: make_mechanism("arriving_supply", mk.market(arr), {"inner": inner}), sched, 3)
         used = np.zeros((4, 2))

@@ -5,11 +5,10 @@ from online_helpers import homes_market, random_online_market, schedule_of
 
 from abm.audit import audit
 from abm.audit.claims import CLAIM_CHECKERS
-from abm.audit.mutants import MUTANTS
 from mechanisms import Report, make_mechanism, run_schedule
 from mechanisms.errors import ConfigError
-from mechanisms.protocol import Claim
 from mechanisms.sem import OnlineSEMMarket, SEMType, Shock, SupplySchedule
+from mechanisms.spec import Claim
 
 ONLINE_CLAIMS = ("greedy_online", "lindahl_budget", "lindahl_clearing", "equal_type_envy_free_within_period")
 
@@ -85,7 +84,7 @@ def test_paper_example_mutant_without_time_tax_is_caught():
             continue  # nobody or everybody wants x in period 1: the single price may clear period 1
         good = run_schedule(lambda: make_mechanism("sem_online", mk.market(arr)), sched, seed)
         assert all(r.status == "holds" for r in verdicts(good).values())
-        bad = run_schedule(lambda: MUTANTS.get("mutant_sem_online_no_time_tax")(mk.market(arr)), sched, seed)
+        bad = run_schedule(lambda: make_mechanism("mutant_sem_online_no_time_tax", mk.market(arr)), sched, seed)
         v = verdicts(bad)
         assert v["lindahl_clearing"].status == "violated"
         assert "Definition 7" in v["lindahl_clearing"].detail
@@ -154,7 +153,7 @@ def test_audit_entry_point_checks_declared_claims():
 
     truth = {r.agent: r.declared for t in sched for r in t}
     alt = mk.parse("{a,b} > o")
-    devs = [Deviation({a: alt}, "disguise") for a in list(truth)[:4] if truth[a] != alt]
+    devs = [Deviation({a: alt}, "mimic") for a in list(truth)[:4] if truth[a] != alt]  # report another type
     rep = audit(lambda: make_mechanism("sem_online", mk.market(arr)), sched, truth, 5, devs)
     text = "\n".join(rep.verdicts())
     for k in ("greedy online", "lindahl clearing", "lindahl budget", "SP1"):

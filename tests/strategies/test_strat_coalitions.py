@@ -6,14 +6,16 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strat_helpers import BUNDLE_MARKET, OBJECT_MARKET, PROCUREMENT_MARKET, bundle_rankings, costs, weak_orders
+from strat_helpers import (BUNDLE_MARKET, OBJECT_MARKET, PROCUREMENT_MARKET, bundle_rankings, costs, ocam_public,
+                           weak_orders)
 
 from mechanisms import BundleOutcome, Goods, Market, Report, make_mechanism, run_schedule
 from mechanisms.errors import ConfigError
 from mechanisms.preferences import BundleRanking, Cost
+from mechanisms.public_state import PublicState
 from mechanisms.rng import Streams
-from strategies import (COALITION_GRAPHS, COALITION_STRATEGIES, Coalition, CoalitionStrategy, PublicInfo,
-                        build_graph, coalition_gain, draw_coalitions, make_graph, parse_coalition_strategy,
+from strategies import (COALITION_GRAPHS, COALITION_STRATEGIES, Coalition, CoalitionStrategy, PublicInfo, build_graph,
+                        coalition_gain, draw_coalitions, make_graph, parse_coalition_strategy,
                         register_coalition_strategy)
 from strategies.orders import same_space
 
@@ -101,7 +103,7 @@ def test_sbm_communities_are_its_blocks_and_cliques_graph_gives_cliques():
 
 # ---- coalition strategies ----------------------------------------------------------------
 MARKET_OF = {BundleRanking: BUNDLE_MARKET, Cost: PROCUREMENT_MARKET}
-RICH = {"phase": "sample", "remaining": [1, 0, 2, 2], "prices": [0.1, 0.2, 0.3, 0.4]}
+RICH = ocam_public(phase="sample", remaining=(1, 0, 2, 2))
 
 
 def _members(types):
@@ -110,7 +112,7 @@ def _members(types):
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(bundle_rankings(), min_size=1, max_size=4), st.lists(weak_orders(), min_size=1, max_size=4),
-       st.lists(costs, min_size=1, max_size=4), st.integers(0, 1000), st.sampled_from([{}, RICH]))
+       st.lists(costs, min_size=1, max_size=4), st.integers(0, 1000), st.sampled_from([PublicState(), RICH]))
 def test_coalition_reports_are_valid_and_depend_only_on_members_and_public_info(bs, ws, cs, seed, public):
     for types, market in ((bs, BUNDLE_MARKET), (ws, OBJECT_MARKET), (cs, PROCUREMENT_MARKET)):
         members = _members(types)
@@ -125,7 +127,7 @@ def test_coalition_reports_are_valid_and_depend_only_on_members_and_public_info(
             assert all(same_space(out[a], members[a]) for a in members)
             # Same members (any order) and public information, same stream: the same reports,
             # whatever else was asked before (no hidden state carried between calls).
-            s.reports(_members(types[::-1]), PublicInfo(market, 5, {}), np.random.default_rng(seed + 1))
+            s.reports(_members(types[::-1]), PublicInfo(market, 5), np.random.default_rng(seed + 1))
             again = s.reports(dict(reversed(list(members.items()))), PublicInfo(market, 0, public),
                               np.random.default_rng(seed))
             assert again == out, name
@@ -153,7 +155,7 @@ def test_independence_check_fails_on_a_leaky_coalition_strategy():
 
     a = _members([BundleRanking(4, (1,)), BundleRanking(4, (2,))])
     b = _members([BundleRanking(4, (4,))])
-    info = PublicInfo(BUNDLE_MARKET, 0, {})
+    info = PublicInfo(BUNDLE_MARKET, 0)
     assert not reports_are_stateless(Leaky(), a, info, 0, b)
     for name, cls in COALITION_STRATEGIES.items():
         if "bundles" in cls.kinds:
@@ -164,7 +166,7 @@ def test_specific_coalition_strategies():
     rng = np.random.default_rng(0)
     x, y = BundleRanking(4, (0b0011, 0b0100)), BundleRanking(4, (0b0100, 0b1000, 0b0011))
     m = {1: x, 2: y, 3: y}
-    info = PublicInfo(BUNDLE_MARKET, 0, {"phase": "sample", "remaining": [1, 1, 0, 1]})
+    info = PublicInfo(BUNDLE_MARKET, 0, ocam_public(phase="sample", remaining=(1, 1, 0, 1)))
     assert parse_coalition_strategy("common_type").reports(m, info, rng) == {1: y, 2: y, 3: y}
     assert parse_coalition_strategy("common_type:which='first'").reports(m, info, rng) == {1: x, 2: x, 3: x}
     # Sample collusion: g2 has no unit left, so y's SD choice is {g3}; x keeps {g0,g1}.
@@ -172,7 +174,7 @@ def test_specific_coalition_strategies():
     assert out[1].bundles == (0b0011,) and out[2].bundles == (0b1000,)
     out = parse_coalition_strategy("sample_collusion:mode='avoid'").reports(m, info, rng)
     assert out[2].bundles == (0b1000,)  # {g0,g1} and {g2} contain a target good (members' tops)
-    online = PublicInfo(BUNDLE_MARKET, 0, {"phase": "online"})
+    online = PublicInfo(BUNDLE_MARKET, 0, ocam_public(phase="online"))
     assert parse_coalition_strategy("sample_collusion").reports(m, online, rng) == m
     big = BundleRanking(4, (0b0011, 0b0001, 0b0010))
     out = parse_coalition_strategy("demand_reduction").reports({1: big, 2: big}, info, rng)
@@ -180,7 +182,7 @@ def test_specific_coalition_strategies():
     out = parse_coalition_strategy("demand_reduction:coordinate=True").reports({1: big, 2: big}, info, rng)
     assert out[1].bundles == (0b0001, 0b0010) and out[2].bundles == (0b0010,)
     ring = {5: Cost(1.0), 6: Cost(2.0)}
-    pinfo = PublicInfo(PROCUREMENT_MARKET, 0, {})
+    pinfo = PublicInfo(PROCUREMENT_MARKET, 0)
     assert parse_coalition_strategy("bid_ring:factor=2").reports(ring, pinfo, rng) == {5: Cost(2.0), 6: Cost(4.0)}
     assert parse_coalition_strategy("bid_ring:mode='designated'").reports(ring, pinfo, rng) == {5: Cost(1.5),
                                                                                                   6: Cost(10.0)}
@@ -203,7 +205,7 @@ def test_coalition_in_a_run_and_gain_accounting():
     c = Coalition(members, parse_coalition_strategy("demand_reduction:coordinate=True"))
     assert list(c.members) == [0, 1] and "demand_reduction" in c.label
     streams = Streams(1)
-    info = PublicInfo(market, 0, {})
+    info = PublicInfo(market, 0)
     reports = {a: c.report_for(a, info, streams) for a in members}
     assert reports[1].bundles == (2, 4)
     with pytest.raises(ConfigError):
@@ -240,7 +242,8 @@ def test_registering_a_new_coalition_strategy():
 def test_sample_collusion_on_ocam_keeps_the_members_sd_bundles():
     """Run OCAM online (as the model does): members report at arrival with the public info then."""
     from mechanisms.ocam.markets import random_market
-    from mechanisms.protocol import checked_step
+    from mechanisms.online_mechanism import published
+    from mechanisms.step_invariants import checked_step
 
     rng = np.random.default_rng(8)
     market, types = random_market(40, 5, 2, rng, n_types=6, top=None, capacity=40)
@@ -253,11 +256,11 @@ def test_sample_collusion_on_ocam_keeps_the_members_sd_bundles():
         mech.start(streams)
         outs, phases = {}, {}
         for t, a in enumerate(range(40)):
-            info = PublicInfo(market, t, mech.public())
+            info = PublicInfo(market, t, published(mech))
             declared = types[a]
             if collude and a in members:
                 declared = Coalition(members, strat).report_for(a, info, streams)
-                phases[a] = info.public["phase"]
+                phases[a] = info.public.phase
             outs.update({o.agent: o for o in checked_step(mech, t, [Report(a, declared)])})
         return outs, phases, mech
 

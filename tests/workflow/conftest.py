@@ -13,7 +13,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def _clean_plugins():
     """Remove every mechanism a test registered, so the registry-wide tests never see them."""
     from mechanisms import plugins
-    from mechanisms.protocol import MECHANISMS
+    from mechanisms.mechanism_registry import MECHANISMS
 
     before = set(MECHANISMS.names())
     origins, imported = dict(plugins.ORIGINS), dict(plugins._IMPORTED)

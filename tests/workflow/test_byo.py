@@ -4,16 +4,21 @@ point of the group ``mechbed.mechanisms``."""
 import contextlib
 import importlib.metadata
 import io
+import os
 import pathlib
 import re
+import subprocess
+import sys
 
+import pandas as pd
 import pytest
 
 import abm
+import abm.experiments as ex
 from abm.cli import main
 from mechanisms import plugins
 from mechanisms.errors import ConfigError
-from mechanisms.protocol import MECHANISMS
+from mechanisms.mechanism_registry import MECHANISMS
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "byo" / "my_mechanism.py"
@@ -142,3 +147,38 @@ def test_bad_plugins_are_refused_with_the_reason(tmp_path):
         abm.audit(_write(d, "raise RuntimeError('boom')\n", "my_mech:PostedPrice"), allow_import=True)
     with pytest.raises(ConfigError, match="registered mechanisms"):
         abm.audit(_write(tmp_path / "b", "", "no_such_mechanism"))
+
+
+# ---- a mechanism of one's own (module:Class) in dask workers ------------------------------------
+
+BYO = ROOT / "examples" / "byo" / "scenario.toml"
+
+
+def _byo_sweep(tmp: pathlib.Path) -> pathlib.Path:
+    p = tmp / "byo_sweep.toml"
+    p.write_text(f'base = "{BYO}"\nname = "byo"\nreplications = 2\n[axes]\n"mechanism.params.hires" = [2, 4]\n')
+    return p
+
+
+def test_plugin_sweep_runs_in_workers_with_the_opt_in(tmp_path):
+    """module:Class is re-imported from the same file in each worker: the tables equal serial's."""
+    sweep = _byo_sweep(tmp_path)
+    serial = ex.run_sweep(ex.load_sweep(sweep, allow_import=True), tmp_path / "serial", backend="serial", quiet=True)
+    local = ex.run_sweep(ex.load_sweep(sweep, allow_import=True), tmp_path / "local", backend="local", workers=1,
+                         quiet=True)
+    assert (serial.done, serial.failed) == (local.done, local.failed) == (4, 0)
+    pd.testing.assert_frame_equal(ex.load(tmp_path / "local"), ex.load(tmp_path / "serial"))
+    runs = ex.load(tmp_path / "local", timings=True)
+    assert all(w.split(":")[1] != str(os.getpid()) for w in runs["worker"])   # ran in a worker process
+    assert set(runs["mechanism"]) == {"posted_price"} and runs["hired"].gt(0).all()
+
+
+def test_plugin_sweep_without_the_opt_in_is_refused_up_front(tmp_path):
+    # a fresh process: the opt-in, once given in a process, covers its later reads (mechanisms.plugins)
+    sweep, out = _byo_sweep(tmp_path), tmp_path / "exp"
+    cmd = [sys.executable, "-m", "abm", "sweep", str(sweep), "--out", str(out), "--serial", "--quiet"]
+    refused = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "base.mechanism.name" in refused.stderr and "--allow-import" in refused.stderr
+    assert not out.exists()                                   # nothing written
+    ran = subprocess.run(cmd + ["--allow-import"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0 and "4 done, 0 failed" in ran.stdout, ran.stderr

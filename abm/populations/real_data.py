@@ -1,8 +1,8 @@
 """Population sources for real preference data (issue 14, item 4), registered in
-:data:`abm.scenario.SOURCES`:
+:data:`abm.populations.SOURCES`:
 
-- ``bundles.preflib`` with a ``.soi``, ``.toc`` or ``.toi`` file (``.soc`` stays with the
-  original loader): courses each student ranked, bundles of ``min_size..k`` ranked courses
+- ``bundles.preflib`` with a ``.soc`` file (each student demands ``k`` courses,
+  :func:`mechanisms.datasets.preflib.course_market`), or a ``.soi``, ``.toc`` or ``.toi`` file: courses each student ranked, bundles of ``min_size..k`` ranked courses
   ranked lexicographically; ties need ``ties = "index"`` or ``"random"`` (stream
   ``("types", "ties")``), since bundle rankings are strict (OCAM Section 3.1).
 - ``objects.preflib``: weak orders over objects from any of the four PrefLib types (ties are
@@ -23,21 +23,34 @@ from __future__ import annotations
 import pathlib
 
 from mechanisms.datasets.csv_rankings import read_csv_rankings
-from mechanisms.datasets.ordinal import TIES, RankingData, goods_with_capacity, lexicographic_ranking, read_ordinal, \
-    strict_order, weak_order
-from mechanisms.datasets.preflib import resample, resample_market
+from mechanisms.datasets.ordinal import (
+    TIES,
+    RankingData,
+    goods_with_capacity,
+    lexicographic_ranking,
+    read_ordinal,
+    strict_order,
+    weak_order,
+)
+from mechanisms.datasets.preflib import (
+    course_market,
+    read_soc,
+    resample,
+    resample_market,
+)
 from mechanisms.errors import require
-from mechanisms.protocol import Market
+from mechanisms.market import Market
 from mechanisms.rng import Streams
 
-from .scenario import SHARED_DATA, SOURCES, Population
-from .schema import Section
+from ..schema import Section, is_file
+from .registry import SHARED_DATA, SOURCES, Population
 
 
 def _path(pop: Section, base: pathlib.Path, suffixes: tuple[str, ...]) -> tuple[str, pathlib.Path]:
+    """Return ``(population.file, its path)``: relative to the scenario, or ``preflib:NAME`` in :data:`SHARED_DATA`."""
     f = pop.get("file", str)
     path = SHARED_DATA / f.split(":", 1)[1] if f.startswith("preflib:") else (base / f)
-    require(path.is_file(), "population.file", f, f"an existing {'/'.join(suffixes)} file (looked at {path})")
+    require(is_file(path), "population.file", f[:200], f"an existing {'/'.join(suffixes)} file (looked at {str(path)[:200]})")
     require(path.suffix.lower() in suffixes, "population.file", f, f"a file ending in one of {list(suffixes)}")
     return f, path
 
@@ -112,10 +125,39 @@ def _finish(mk: Market, types: list, data: RankingData, pop: Section, streams: S
     return Population(mk, types, notes=notes)
 
 
-def preflib_bundles(market: Section, pop: Section, streams: Streams, base: pathlib.Path) -> Population:
-    """``bundles.preflib`` for ``.soi``/``.toc``/``.toi`` files (see the module docstring)."""
-    _, path = _path(pop, base, (".soi", ".toc", ".toi", ".soc"))
-    return _bundle_population(read_ordinal(path), market, pop, streams, path.name)
+@SOURCES.register("bundles.preflib")
+def _bundles_preflib(market: Section, pop: Section, streams: Streams, base: pathlib.Path) -> Population:
+    """Real course rankings from a PrefLib soc file: each student demands ``k`` courses.
+
+    ``file`` is a path relative to the scenario, or ``preflib:NAME`` for the shared data
+    folder (e.g. ``preflib:agh-2004.soc``). Capacities come from ``market.capacity`` or
+    ``capacity_factor`` (default 0.9: ceil(0.9 * N * k / m)). ``min_size`` (default k) makes
+    bundles of ``min_size..k`` courses acceptable (lexicographic order, fuller bundles first
+    among equal prefixes). With ``n`` larger or smaller
+    than the data, students are resampled with replacement (stream ``("types",)``), as noted.
+    """
+    _, path = _path(pop, base, (".soc", ".soi", ".toc", ".toi"))
+    if path.suffix.lower() != ".soc":  # PrefLib's other ordinal types: ties handled by ``ties``
+        return _bundle_population(read_ordinal(path), market, pop, streams, path.name)
+    data = read_soc(path)
+    k = pop.get("k", int, check=lambda v: 1 <= v <= len(data.names), expected=f"an integer in [1, {len(data.names)}]")
+    factor = pop.get("capacity_factor", float, 0.9, check=lambda v: v > 0, expected="a positive number")
+    cap = market.get("capacity", int, None, check=lambda v: v >= 0, expected="a non-negative integer")
+    min_size = pop.get("min_size", int, k, check=lambda v: 1 <= v <= k, expected=f"an integer in [1, k={k}]")
+    goods, rankings = course_market(data, k, factor, cap, min_size)
+    n = pop.get("n", int, len(rankings), check=lambda v: v >= 1, expected="a positive integer")
+    ratio = pop.get("capacity_ratio", float, None, check=lambda v: v > 0, expected="a positive number (capacity per student)")
+    notes = []
+    if n != len(rankings):
+        if cap is None:  # capacities scaled to the sample (default: the data's capacity/population ratio)
+            goods, rankings = resample_market(goods, rankings, n, streams.get("types"), ratio)
+        else:
+            rankings = resample(rankings, n, streams.get("types"))
+        notes.append(f"resampled {n} students with replacement from the {data.n_voters} in {path.name}"
+                     + ("" if cap is not None else f", capacities scaled to {goods.capacities[0]}"))
+    return Population(Market("bundles", goods, max_bundle_size=k, n_agents=n), rankings, notes=notes)
+
+
 
 
 @SOURCES.register("objects.preflib")

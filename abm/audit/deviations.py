@@ -1,12 +1,17 @@
-"""Deviation generators: the misreports the auditor tries when no strategy module supplies them.
+"""Fixed deviation lists: the misreports the auditor tries when no strategy module supplies them.
 
 Each generator yields :class:`~abm.audit.replay.Deviation` objects with a ``label`` naming the
-family (the "strategy or search" column of the audit table). They need only the true types
-and the schedule; reporting strategies from ``strategies/`` can be turned into deviations with
-:func:`from_strategy`.
+family (the "strategy or search" column of the audit table). Every report is made by a
+registered strategy of ``strategies/`` (looked up by its spec string, e.g. ``"truncate:k=2"``),
+so a family means exactly what the strategy of that name means: a swap exchanges two
+acceptable choices and never moves a class across the null option (SEM Section 2), a
+truncation declares the rest unacceptable (OCAM Section 2: outside Psi_i). Only
+``same_period_misreports`` is no strategy: it is the misreport set of SEM Definition 6 (the
+types of the agent's own period), not a transformation of the agent's type.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -17,41 +22,77 @@ from mechanisms.reports import Report
 
 from .replay import Deviation
 
+#: The registered strategies that make each fixed family's reports (what a counterexample records
+#: the versions of); a label that is itself a strategy spec (``"truncate:k=2"``) names its own.
+FAMILY_STRATEGIES: dict[str, tuple[str, ...]] = {
+    "swap": ("swap",), "disguise": ("truncate",), "random-ranking": ("permute", "truncate"),
+    "bid-change": ("shade_mult",), "random:truncate": ("truncate",), "random:swap": ("swap",),
+    "random:disguise": ("truncate",), "random:reorder": ("permute", "truncate"),
+}
+
+
+def strategies_of(label: str) -> tuple[str, ...]:
+    """Return the registered strategy names behind a deviation ``label`` (() for none: a search, a period type)."""
+    from strategies import COALITION_STRATEGIES, STRATEGIES
+
+    if label in FAMILY_STRATEGIES:
+        return FAMILY_STRATEGIES[label]
+    name = label.partition(":")[0].strip()
+    return (name,) if name in STRATEGIES or name in COALITION_STRATEGIES else ()
+
+
+def strategy_report(spec: str, true_type: AgentType, rng: np.random.Generator | None = None) -> AgentType:
+    """Return the report of the registered strategy ``spec`` for ``true_type``.
+
+    The fixed lists use only strategies that read neither the public state nor (without
+    ``rng``) the coins: a deviation list is a function of the true types alone, so it is the
+    same at every replay. A strategy that does read them fails loudly here.
+    """
+    return _strategy(spec).report(true_type, None, rng)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=256)
+def _strategy(spec: str):
+    """Return the registered strategy ``spec`` (parsed once: strategies are immutable after validation)."""
+    from strategies import parse_strategy
+
+    return parse_strategy(spec, "audit.deviations")
+
+
+def _choices(t: AgentType) -> int:
+    """Return how many acceptable choices (bundles, or classes above the null option) ``t`` has."""
+    from strategies.orders import split
+
+    return len(split(t)[0])
+
 
 def truncations(true_types: Mapping[int, AgentType], agents: Iterable[int], ks: Sequence[int] = (1, 2)) -> Iterator[Deviation]:
-    """Yield, per agent and k, the report keeping only its top k bundles (when that changes it)."""
+    """Yield, per bundle-ranking agent and k, strategy ``truncate:k=<k>`` (when that changes the report)."""
     for a in agents:
         t = true_types[a]
         if not isinstance(t, BundleRanking):
             continue
         for k in ks:
             if 0 < k < len(t.bundles):
-                yield Deviation({a: BundleRanking(t.m, t.bundles[:k])}, f"truncate:k={k}")
+                yield Deviation({a: strategy_report(f"truncate:k={k}", t)}, f"truncate:k={k}")
 
 
 def adjacent_swaps(true_types: Mapping[int, AgentType], agents: Iterable[int], depth: int = 3) -> Iterator[Deviation]:
-    """Yield, per agent, the rankings with one of its top ``depth`` adjacent pairs swapped.
+    """Yield, per agent, strategy ``swap:rank=<r>`` for each of its top ``depth`` adjacent pairs.
 
-    Works for bundle rankings (swap two bundles) and weak orders (swap two indifference classes).
+    Bundle rankings swap two bundles, weak orders two indifference classes above the null
+    option (the strategy's choices); the label is ``"swap"`` for every rank.
     """
     for a in agents:
         t = true_types[a]
-        if isinstance(t, BundleRanking):
-            b = list(t.bundles)
-            for r in range(min(depth, len(b) - 1)):
-                s = b.copy()
-                s[r], s[r + 1] = s[r + 1], s[r]
-                yield Deviation({a: BundleRanking(t.m, tuple(s))}, "swap")
-        elif isinstance(t, WeakOrder):
-            c = list(t.classes)
-            for r in range(min(depth, len(c) - 1)):
-                s = c.copy()
-                s[r], s[r + 1] = s[r + 1], s[r]
-                yield Deviation({a: WeakOrder(t.n_objects, tuple(s))}, "swap")
+        if not isinstance(t, (BundleRanking, WeakOrder)):
+            continue
+        for r in range(min(depth, _choices(t) - 1)):
+            yield Deviation({a: strategy_report(f"swap:rank={r}", t)}, "swap")
 
 
 def disguises(true_types: Mapping[int, AgentType], agents: Iterable[int]) -> Iterator[Deviation]:
-    """Yield, per agent, its ranking with the least preferred bundle dropped.
+    """Yield, per agent, its ranking with the least preferred bundle dropped (``truncate:k=<len-1>``).
 
     Barely a lie (the top of the order is intact) but, for mechanisms that key budgets on the
     reported type (OCAM's f, Section 4.2), a report that the sample never saw: it probes the
@@ -60,20 +101,24 @@ def disguises(true_types: Mapping[int, AgentType], agents: Iterable[int]) -> Ite
     for a in agents:
         t = true_types[a]
         if isinstance(t, BundleRanking) and len(t.bundles) >= 2:
-            yield Deviation({a: BundleRanking(t.m, t.bundles[:-1])}, "disguise")
+            yield Deviation({a: strategy_report(f"truncate:k={len(t.bundles) - 1}", t)}, "disguise")
 
 
 def random_rankings(true_types: Mapping[int, AgentType], agents: Iterable[int], rng: np.random.Generator,
                     per_agent: int = 3) -> Iterator[Deviation]:
-    """Yield ``per_agent`` random reorderings/subsets of each agent's acceptable bundles."""
+    """Yield ``per_agent`` random reorderings/subsets of each agent's acceptable bundles.
+
+    Each is strategy ``permute`` (a uniform order, coins from ``rng``) followed by
+    ``truncate:k=<k>`` with k uniform on 1..len: a uniform random ordered subset.
+    """
     for a in agents:
         t = true_types[a]
         if not isinstance(t, BundleRanking) or len(t.bundles) < 2:
             continue
         for _ in range(per_agent):
             k = int(rng.integers(1, len(t.bundles) + 1))
-            pick = rng.permutation(len(t.bundles))[:k]
-            yield Deviation({a: BundleRanking(t.m, tuple(t.bundles[i] for i in pick))}, "random-ranking")
+            yield Deviation({a: strategy_report(f"truncate:k={k}", strategy_report("permute", t, rng))},
+                            "random-ranking")
 
 
 def same_period_misreports(schedule: Sequence[Sequence[Report]], true_types: Mapping[int, AgentType],
@@ -103,15 +148,18 @@ def same_period_misreports(schedule: Sequence[Sequence[Report]], true_types: Map
 def bid_changes(true_types: Mapping[int, AgentType], agents: Iterable[int],
                 factors: Sequence[float] = (0.0, 0.5, 0.9, 1.1, 1.25, 1.5, 2.0, 4.0),
                 max_bid: float | None = None) -> Iterator[Deviation]:
-    """Yield, per seller, bids ``factor * true cost`` and 0, capped at ``max_bid`` (the budget B:
-    Section 2 declarations lie in [0, B]); the true cost itself is skipped."""
+    """Yield, per seller, strategy ``shade_mult:factor=<f>`` for each factor (0 included: the bid 0).
+
+    Bids are capped at ``max_bid`` (the budget B: Section 2 declarations lie in [0, B]); bids
+    equal to the true cost or to an earlier bid are skipped.
+    """
+    cap = float("inf") if max_bid is None else float(max_bid)
     for a in agents:
         t = true_types[a]
         if not isinstance(t, Cost):
             continue
-        cap = float("inf") if max_bid is None else float(max_bid)
-        bids = sorted({min(cap, round(f * t.value, 12)) for f in factors} | {0.0} - {t.value})
-        for b in bids:
+        bids = {min(cap, strategy_report(f"shade_mult:factor={float(f)!r}", t).value) for f in (0.0, *factors)}
+        for b in sorted(bids - {t.value}):
             yield Deviation({a: Cost(b)}, "bid-change")
 
 

@@ -6,7 +6,8 @@ outcome distribution that excludes the realised outcome, prices moved by the arr
 own report, budgets overspent (by some agents; by everyone), a threshold that depends on the
 seller's own bid behind an honest-looking incremental declaration, a budget test skipped, an
 underpayment that bypasses the mechanism's own IR guard. They register in
-:data:`abm.audit.mutants.MUTANTS` (names start with ``mutant_``) and keep their parent's claims.
+:data:`mechanisms.mechanism_registry.MECHANISMS` tagged ``spec.mutant_of`` (:mod:`mechanisms.mutants.base`;
+names start with ``mutant_``) and keep their parent's claims.
 The zoo (:mod:`abm.audit.zoo`) audits each on a small market with the default options.
 """
 from __future__ import annotations
@@ -16,10 +17,12 @@ from dataclasses import replace
 import numpy as np
 
 from mechanisms.errors import InvariantError
+from mechanisms.ocam.mechanism import OCAM, RandomBudget
 from mechanisms.preferences import BundleRanking
+from mechanisms.procurement.monotone import Mechanism2
 from mechanisms.reports import BundleOutcome, HireOutcome, Outcome, Report
 
-from .mutants import OCAM, Mechanism2, register_mutant
+from .base import mutant_spec, register_mutant
 
 
 # ---- OCAM ---------------------------------------------------------------------------------
@@ -32,7 +35,7 @@ class LyingShortcutOCAM(OCAM):
     (or miss real ones). Caught by the cross-check of shortcut answers against protocol replays.
     """
 
-    spec = replace(OCAM.spec, name="mutant_ocam_lying_shortcut", title="OCAM with a lying shortcut (mutant)")
+    spec = mutant_spec(OCAM, name="mutant_ocam_lying_shortcut", title="OCAM with a lying shortcut (mutant)")
 
     def unilateral_outcome(self, report: Report, tick: int) -> Outcome:
         out = super().unilateral_outcome(report, tick)
@@ -49,8 +52,8 @@ class OutsideSupportOCAM(OCAM):
     membership check of every realised outcome (and the frequency test).
     """
 
-    spec = replace(OCAM.spec, name="mutant_ocam_outside_support",
-                   title="OCAM declaring a wrong outcome distribution (mutant)")
+    spec = mutant_spec(OCAM, name="mutant_ocam_outside_support",
+                       title="OCAM declaring a wrong outcome distribution (mutant)")
 
     def outcome_distribution(self, declared: BundleRanking, agent: int | None = None) -> dict[int, float]:
         super().outcome_distribution(declared, agent)  # the parent's checks of the query
@@ -73,8 +76,8 @@ class OwnReportPricesOCAM(OCAM):
     (i) at the posted prices (the bundle is not the favourite affordable one there) and by GSP1.
     """
 
-    spec = replace(OCAM.spec, name="mutant_ocam_own_report_prices",
-                   title="OCAM with prices moved by the agent's own report (mutant)")
+    spec = mutant_spec(OCAM, name="mutant_ocam_own_report_prices",
+                       title="OCAM with prices moved by the agent's own report (mutant)")
     bump = 0.6
 
     def _serve_online(self, tick: int, agent: int, d: BundleRanking) -> BundleOutcome:
@@ -99,7 +102,7 @@ class OverspendSomeOCAM(OCAM):
     budget" (Definition 1 (i)) on the truthful run.
     """
 
-    spec = replace(OCAM.spec, name="mutant_ocam_overspend_some", title="OCAM letting some agents overspend (mutant)")
+    spec = mutant_spec(OCAM, name="mutant_ocam_overspend_some", title="OCAM letting some agents overspend (mutant)")
     extra = 0.5
 
     def _choice(self, d, rb, k):
@@ -126,13 +129,11 @@ class OverspendAllOCAM(OCAM):
     not hide behind the Assumption 2 gate of DACEEI.
     """
 
-    spec = replace(OCAM.spec, name="mutant_ocam_overspend_all", title="OCAM letting everyone overspend (mutant)")
+    spec = mutant_spec(OCAM, name="mutant_ocam_overspend_all", title="OCAM letting everyone overspend (mutant)")
     factor = 1.5
 
     def _budget_for(self, agent: int, d: BundleRanking):
         rb, k = super()._budget_for(agent, d)
-        from mechanisms.ocam.mechanism import RandomBudget
-
         return RandomBudget([(float(b) * self.factor, float(q)) for b, q in zip(rb.budgets, rb.probs)]), k
 
 
@@ -146,7 +147,7 @@ class HalfPricesOCAM(OCAM):
     ECEEI, as an unconverged solver would.
     """
 
-    spec = replace(OCAM.spec, name="mutant_ocam_half_prices", title="OCAM posting half the ECEEI prices (mutant)")
+    spec = mutant_spec(OCAM, name="mutant_ocam_half_prices", title="OCAM posting half the ECEEI prices (mutant)")
 
     def _close_sample(self) -> None:
         super()._close_sample()
@@ -169,8 +170,8 @@ class OwnBidPriceIncrementalMechanism2(Mechanism2):
     cross-check of the shortcut.
     """
 
-    spec = replace(Mechanism2.spec, name="mutant_bf_own_bid_price",
-                   title="Mechanism 2 with an own-bid price and a stale shortcut (mutant)")
+    spec = mutant_spec(Mechanism2, name="mutant_bf_own_bid_price",
+                       title="Mechanism 2 with an own-bid price and a stale shortcut (mutant)")
 
     def arrive(self, tick: int, agent: int, bid: float):
         out = super().arrive(tick, agent, bid)
@@ -189,7 +190,7 @@ class SkipBudgetTestMechanism2(Mechanism2):
     auditor must report it as a budget-feasibility violation with a counterexample, not crash.
     """
 
-    spec = replace(Mechanism2.spec, name="mutant_bf_skip_budget", title="Mechanism 2 without the budget test (mutant)")
+    spec = mutant_spec(Mechanism2, name="mutant_bf_skip_budget", title="Mechanism 2 without the budget test (mutant)")
 
     def arrive(self, tick: int, agent: int, bid: float):
         stage = self._stage
@@ -214,7 +215,7 @@ class UnderpayMechanism2(Mechanism2):
     rationality (Section 2) fails, and the payment is no longer the posted price.
     """
 
-    spec = replace(Mechanism2.spec, name="mutant_bf_underpay", title="Mechanism 2 underpaying (mutant)")
+    spec = mutant_spec(Mechanism2, name="mutant_bf_underpay", title="Mechanism 2 underpaying (mutant)")
     share = 0.5
 
     def arrive(self, tick: int, agent: int, bid: float) -> HireOutcome:

@@ -1,12 +1,7 @@
-"""Mutant mechanisms: faithful mechanisms with exactly one thing broken (issue 7, item 5).
+"""Mutants that break a property a paper claims, each a faithful mechanism with one thing broken.
 
-They prove every check can fail: the auditor must flag each within a bounded number of
-deviations, and flag none of the faithful mechanisms on the same markets
-(``tests/audit/test_mutants.py``). Mutants live in their own registry, :data:`MUTANTS`, not in
-the mechanism registry, so generic "every registered mechanism satisfies its claims" tests of
-other packages never see them; :func:`abm.audit.counterexample.build_mechanism` looks in both,
-so counterexamples found on a mutant replay like any other. Names start with ``mutant_``.
-Each mutant keeps its parent's claims: the point is that the claims no longer hold.
+Registered in :data:`mechanisms.mechanism_registry.MECHANISMS` with ``spec.mutant_of`` naming the parent
+(:mod:`mechanisms.mutants.base`); counterexamples found on a mutant replay like any other.
 """
 from __future__ import annotations
 
@@ -14,18 +9,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from mechanisms.baselines.serial_dictatorship import SerialDictatorship
+from mechanisms.fair_division.mechanism import LowestIndexDeferredPriority
+from mechanisms.ocam.mechanism import OCAM
+from mechanisms.params import ParamSpec, positive_int
 from mechanisms.preferences import BundleRanking
-from mechanisms.protocol import OnlineMechanism, ParamSpec, positive_int
-from mechanisms.registry import Registry
+from mechanisms.procurement.monotone import Mechanism2
 from mechanisms.reports import Outcome, Report
+from mechanisms.sem.mechanism import SequentialEquilibriumMechanism as SEM
+from mechanisms.sem.online import OnlineSEM
 
-MUTANTS: Registry[type[OnlineMechanism]] = Registry("mutant")
-
-
-def register_mutant(cls: type[OnlineMechanism]) -> type[OnlineMechanism]:
-    """Class decorator: register ``cls`` under ``cls.spec.name`` (which must start with ``mutant_``)."""
-    assert cls.spec.name.startswith("mutant_"), cls.spec.name
-    return MUTANTS.add(cls.spec.name, cls)
+from .base import mutant_spec, register_mutant, with_param
 
 
 @register_mutant
@@ -37,12 +30,12 @@ class TruncationBonusSD(SerialDictatorship):
     tick). Everything else is :class:`SerialDictatorship`.
     """
 
-    spec = replace(SerialDictatorship.spec, name="mutant_sd_truncation_bonus",
-                   title="SD with a priority bonus for truncated lists (mutant)",
-                   params=SerialDictatorship.spec.params + (
-                       ParamSpec("short", 1, "lists of at most this many bundles choose first", check=positive_int,
-                                 expected="a positive integer"),),
-                   market_kinds=("bundles",))
+    spec = mutant_spec(SerialDictatorship, name="mutant_sd_truncation_bonus",
+                       title="SD with a priority bonus for truncated lists (mutant)",
+                       params=SerialDictatorship.spec.params + (
+                           ParamSpec("short", 1, "lists of at most this many bundles choose first", check=positive_int,
+                                     expected="a positive integer"),),
+                       market_kinds=("bundles",))
 
     def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
         short = self.params["short"]
@@ -55,19 +48,6 @@ class TruncationBonusSD(SerialDictatorship):
 
 
 # ---- OCAM ---------------------------------------------------------------------------------
-def _ocam_class():
-    from mechanisms.ocam.mechanism import OCAM
-
-    return OCAM
-
-
-OCAM = _ocam_class()
-
-
-def _with_param(spec, name: str, **changes):
-    return tuple(replace(p, **changes) if p.name == name else p for p in spec.params)
-
-
 @register_mutant
 class WideBudgetOCAM(OCAM):
     """OCAM with eps_b = 0.6 >= 1/m by default (Theorem 2 needs 0 < eps_b < 1/m).
@@ -78,9 +58,9 @@ class WideBudgetOCAM(OCAM):
     on purpose); everything else is :class:`~mechanisms.ocam.mechanism.OCAM`.
     """
 
-    spec = replace(OCAM.spec, name="mutant_ocam_wide_budgets",
-                   title="OCAM with eps_b >= 1/m (mutant)",
-                   params=_with_param(OCAM.spec, "eps_b", default=0.6))
+    spec = mutant_spec(OCAM, name="mutant_ocam_wide_budgets",
+                       title="OCAM with eps_b >= 1/m (mutant)",
+                       params=with_param(OCAM.spec, "eps_b", default=0.6))
 
     def validate(self) -> None:
         import warnings
@@ -100,9 +80,9 @@ class RichUnseenOCAM(OCAM):
     two goods more than its truthful bundle: a gain beyond one object (GSP1 fails).
     """
 
-    spec = replace(OCAM.spec, name="mutant_ocam_rich_unseen",
-                   title="OCAM with unseen-type budget > 1 (mutant)",
-                   params=_with_param(OCAM.spec, "unseen_budget", default=2.5, check=None))
+    spec = mutant_spec(OCAM, name="mutant_ocam_rich_unseen",
+                       title="OCAM with unseen-type budget > 1 (mutant)",
+                       params=with_param(OCAM.spec, "unseen_budget", default=2.5, check=None))
 
     def validate(self) -> None:
         # the parent refuses budgets above 1: validate a compliant value, then restore ours
@@ -115,15 +95,6 @@ class RichUnseenOCAM(OCAM):
 
 
 # ---- procurement ------------------------------------------------------------------------
-def _mech2_class():
-    from mechanisms.procurement.monotone import Mechanism2
-
-    return Mechanism2
-
-
-Mechanism2 = _mech2_class()
-
-
 @register_mutant
 class PayTheBidMechanism2(Mechanism2):
     """Mechanism 2 that pays a hired seller her bid instead of the posted threshold.
@@ -133,7 +104,7 @@ class PayTheBidMechanism2(Mechanism2):
     Lemma 1) fails. Hiring decisions, thresholds and budget bookkeeping are the parent's.
     """
 
-    spec = replace(Mechanism2.spec, name="mutant_bf_pay_bid", title="Mechanism 2 paying the bid (mutant)")
+    spec = mutant_spec(Mechanism2, name="mutant_bf_pay_bid", title="Mechanism 2 paying the bid (mutant)")
 
     def arrive(self, tick: int, agent: int, bid: float):
         out = super().arrive(tick, agent, bid)
@@ -158,12 +129,12 @@ class BidDependentThresholdMechanism2(Mechanism2):
     off: its premise, a threshold fixed before the bid is read, no longer holds.
     """
 
-    spec = replace(Mechanism2.spec, name="mutant_bf_bid_threshold",
-                   title="Mechanism 2 with a bid-dependent threshold (mutant)", incremental=False,
-                   params=Mechanism2.spec.params + (
-                       ParamSpec("factor", 2.0, "a hired seller is paid min(threshold, factor * bid)",
-                                 check=lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1,
-                                 expected="a number >= 1"),))
+    spec = mutant_spec(Mechanism2, name="mutant_bf_bid_threshold",
+                       title="Mechanism 2 with a bid-dependent threshold (mutant)", incremental=False,
+                       params=Mechanism2.spec.params + (
+                           ParamSpec("factor", 2.0, "a hired seller is paid min(threshold, factor * bid)",
+                                     check=lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1,
+                                     expected="a number >= 1"),))
 
     def arrive(self, tick: int, agent: int, bid: float):
         out = super().arrive(tick, agent, bid)
@@ -178,15 +149,6 @@ class BidDependentThresholdMechanism2(Mechanism2):
 
 
 # ---- SEM ----------------------------------------------------------------------------------
-def _sem_class():
-    from mechanisms.sem.mechanism import SequentialEquilibriumMechanism
-
-    return SequentialEquilibriumMechanism
-
-
-SEM = _sem_class()
-
-
 @register_mutant
 class EqualBudgetsSEM(SEM):
     """SEM with the same budget in every period (all equal to the last period's b^T).
@@ -198,26 +160,47 @@ class EqualBudgetsSEM(SEM):
     Theorem 5, Claim 6) fails.
     """
 
-    spec = replace(SEM.spec, name="mutant_sem_equal_budgets", title="SEM with equal budgets (mutant)")
+    spec = mutant_spec(SEM, name="mutant_sem_equal_budgets", title="SEM with equal budgets (mutant)")
 
     def period_budgets(self) -> tuple[float, ...]:
         b = super().period_budgets()
         return tuple([b[-1]] * len(b))
 
 
-# ---- mutants of the auditor's trust boundary (issue 11): abm.audit.mutants_trust --------------
-from . import mutants_trust  # noqa: E402,F401  (registers its mutants on import)
+@register_mutant
+class ReversedPreferencesSEM(SEM):
+    """SEM that solves every period's equilibrium for the declared orders with their acceptable
+    indifference classes reversed (the null option and what lies below it unchanged).
+
+    Broken: each arrival gets the equilibrium lottery of the opposite preferences, so the
+    ex-post allocation stays far from every ordinally efficient allocation of the true (and
+    declared) preferences at every replica size: asymptotic efficiency (Definition 4;
+    Theorem 5 (i)-(ii)) fails, and the certified distance of
+    :func:`abm.audit.claims.check_ordinal_efficiency` does not shrink with n. Supply, rounding
+    and budgets are SEM's.
+    """
+
+    spec = mutant_spec(SEM, name="mutant_sem_reversed_preferences",
+                       title="SEM solving for reversed preferences (mutant)")
+
+    def problem_for(self, tick, declared):
+        from mechanisms.preferences import WeakOrder
+        from mechanisms.sem.equilibrium import EquilibriumProblem
+
+        pb, type_of = super().problem_for(tick, declared)
+        null = pb.orders[0].n_objects
+
+        def reverse(o: WeakOrder) -> WeakOrder:
+            cut = next(k for k, c in enumerate(o.classes) if null in c)
+            return WeakOrder(o.n_objects, tuple(reversed(o.classes[:cut])) + o.classes[cut:])
+
+        orders = tuple(reverse(o) for o in pb.orders)
+        return EquilibriumProblem(orders, pb.masses, pb.offsets, pb.level_budgets, pb.supply, pb.shock), type_of
 
 
 # ---- fair division (issue 16) -----------------------------------------------------------
-def _dp_lowest_index_class():
-    from mechanisms.fair_division.mechanism import LowestIndexDeferredPriority
-
-    return LowestIndexDeferredPriority
-
-
 @register_mutant
-class LowestIndexDP(_dp_lowest_index_class()):
+class LowestIndexDP(LowestIndexDeferredPriority):
     """Deferred-Priority (Algorithm 1) that allocates to the LOWEST-INDEX candidate.
 
     Broken: lines 15 and 21 ignore the priorities H and L, so a high-index agent can lose
@@ -225,20 +208,11 @@ class LowestIndexDP(_dp_lowest_index_class()):
     Corollary 4.5 (1/(2n-1) for type-1 agents) fails (``examples/fair_division_mutant.toml``).
     """
 
-    spec = replace(_dp_lowest_index_class().spec, name="mutant_dp_lowest_index",
-                   title="Deferred-Priority allocating to the lowest index (mutant)")
+    spec = mutant_spec(LowestIndexDeferredPriority, name="mutant_dp_lowest_index",
+                       title="Deferred-Priority allocating to the lowest index (mutant)")
 
 
 # ---- fully online SEM (issue 17) ---------------------------------------------------------
-def _online_sem_class():
-    from mechanisms.sem.online import OnlineSEM
-
-    return OnlineSEM
-
-
-OnlineSEM = _online_sem_class()
-
-
 @register_mutant
 class NoTimeTaxOnlineSEM(OnlineSEM):
     """``sem_online`` without the time tax: one price vector for every period.
@@ -251,8 +225,8 @@ class NoTimeTaxOnlineSEM(OnlineSEM):
     are priced out of objects left in stock, so greedy (``greedy_online``) fails too.
     """
 
-    spec = replace(OnlineSEM.spec, name="mutant_sem_online_no_time_tax",
-                   title="Fully online SEM with one price vector for every period (mutant)")
+    spec = mutant_spec(OnlineSEM, name="mutant_sem_online_no_time_tax",
+                       title="Fully online SEM with one price vector for every period (mutant)")
 
     def solve(self, problem):
         import numpy as np
@@ -284,13 +258,13 @@ class OwnPriceShiftSEM(SEM):
     included, is :class:`~mechanisms.sem.mechanism.SequentialEquilibriumMechanism`.
     """
 
-    spec = replace(SEM.spec, name="mutant_sem_own_price_shift",
-                   title="SEM with a report-dependent price shift (mutant)",
-                   params=SEM.spec.params + (
-                       ParamSpec("shift", 0.5, "price discount (budget bonus) for an arrival declaring a single "
-                                 "acceptable object; independent of n",
-                                 check=lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0,
-                                 expected="a positive number"),))
+    spec = mutant_spec(SEM, name="mutant_sem_own_price_shift",
+                       title="SEM with a report-dependent price shift (mutant)",
+                       params=SEM.spec.params + (
+                           ParamSpec("shift", 0.5, "price discount (budget bonus) for an arrival declaring a single "
+                                     "acceptable object; independent of n",
+                                     check=lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0,
+                                     expected="a positive number"),))
 
     def problem_for(self, tick, declared):
         import numpy as np

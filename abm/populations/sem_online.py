@@ -1,6 +1,6 @@
 """Population source ``objects.sem_online``: a fully online SEM market (SEM paper, Section 5.1).
 
-Registered in :data:`abm.scenario.SOURCES` (imported at the end of :mod:`abm.scenario`).
+Registered in :data:`abm.populations.SOURCES`.
 
 Scenario fields::
 
@@ -38,8 +38,8 @@ from mechanisms.errors import require
 from mechanisms.preferences import WeakOrder
 from mechanisms.rng import Streams
 
-from .scenario import SOURCES, Population
-from .schema import Section
+from ..schema import Section
+from .registry import SOURCES, Population
 
 
 def supply_schedule(sup: Section, objects: tuple[str, ...], horizon: int, base: pathlib.Path):
@@ -50,7 +50,11 @@ def supply_schedule(sup: Section, objects: tuple[str, ...], horizon: int, base: 
             parameter, or an unreadable file.
     """
     from mechanisms.errors import ConfigError
-    from mechanisms.sem.online_market import SUPPLY_KINDS, SupplySchedule, read_supply_file
+    from mechanisms.sem.online_market import (
+        SUPPLY_KINDS,
+        SupplySchedule,
+        read_supply_file,
+    )
 
     kind = sup.get("kind", str, check=lambda v: v in SUPPLY_KINDS, expected=f"one of {list(SUPPLY_KINDS)}")
     kw = {}

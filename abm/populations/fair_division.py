@@ -1,6 +1,6 @@
 """Population sources of fair-division markets (``[market] kind = "fair_division"``).
 
-Registered in :data:`abm.scenario.SOURCES` under ``fair_division.random`` and
+Registered in :data:`abm.populations.SOURCES` under ``fair_division.random`` and
 ``fair_division.explicit``. The agents are fixed and all report in tick 0; the goods arrive one
 per time step inside the mechanism (``docs/fair_division.md``, "Mapping"), so every source sets a
 single period holding all agents: use ``[arrivals] process = "periods"``.
@@ -16,18 +16,25 @@ import numpy as np
 
 from mechanisms.errors import require
 from mechanisms.fair_division.mechanism import fair_division_market
-from mechanisms.fair_division.valuations import (AGENT_TYPES, Interval, TwoValue, Valuation, random_interval,
-                                                 random_two_value)
+from mechanisms.fair_division.valuations import (
+    AGENT_TYPES,
+    Interval,
+    TwoValue,
+    Valuation,
+    random_interval,
+    random_two_value,
+)
 from mechanisms.rng import Streams
 from strategies import fair_division as _fd_strategies  # noqa: F401  (registers the fair-division strategies)
 
-from .scenario import SOURCES, Population
-from .schema import Section
+from ..schema import Section
+from .registry import SOURCES, Population
+from .tables import read_extra
 
 
 def _market(market: Section, n: int, m: int):
     ell = market.get("foresight", int, 0, check=lambda v: v >= 0, expected="a non-negative integer")
-    return fair_division_market(n, m, ell, extra=dict(market.get("extra", dict, {})))
+    return fair_division_market(n, m, ell, extra=read_extra(market))
 
 
 def _pair(sec: Section, key: str, default: tuple[float, float]) -> tuple[float, float]:

@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import require
-from ..protocol import make_mechanism
+from ..mechanism_registry import make_mechanism
 from ..rng import Streams
+from ..stats import Z95
 from . import bounds as bd
 from .market import procurement_market
 from .offline import offline_opt
@@ -43,7 +44,6 @@ from .valuations import VALUATIONS
 MONOTONE_MECHS = ("bf_mech2", "bf_mech3", "bf_mech4", "dynkin")
 NM_MECHS = ("bf_mech2_nm", "bf_mech3_nm", "bf_mech4_nm")
 PRED_MECHS = {"bf_mech2", "bf_mech4", "bf_mech2_nm", "bf_mech4_nm"}
-Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def assemble_rows(results: list[dict], tau_grid: Sequence[float], seed: int, rep
     rows = [_row(r, r["mechanism"], r["values"], None, n, instance_seed, budget_frac, params) for r in results]
     coins = np.array([Streams(seed + r).get("mechanism", "mech1_choice").random() for r in range(reps)])
     by = {(r["family"], r["mechanism"], r["eps"], r["kind"]): r for r in results}
-    for (fam, mech, eps, kind), r2 in list(by.items()):
+    for (fam, mech, _eps, _kind), r2 in list(by.items()):
         if mech not in ("bf_mech2", "bf_mech2_nm"):
             continue
         m3 = by.get((fam, mech.replace("2", "3"), None, None))

@@ -1,0 +1,36 @@
+"""The protocol's invariants, enforced on every step: :func:`checked_step`."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .errors import InvariantError
+from .online_mechanism import OnlineMechanism
+from .reports import Outcome, Report
+
+#: Tolerance for capacity checks on fractional (scaled) capacities.
+CAPACITY_TOL = 1e-9
+
+
+def checked_step(mech: OnlineMechanism, tick: int, reports: Sequence[Report]) -> list[Outcome]:
+    """Step ``mech`` and enforce the protocol's invariants on the result.
+
+    Returns the outcomes. Raises :class:`InvariantError` when the mechanism returns other than
+    exactly one outcome per report (same agents, same order, this tick), a bundle/object the
+    market does not have, or, for capacity-respecting mechanisms, leaves a capacity negative.
+    """
+    ids = [r.agent for r in reports]
+    if len(set(ids)) != len(ids):
+        raise InvariantError(f"tick {tick}: an agent reports twice in one tick: {ids}")
+    outs = mech.step(tick, reports)
+    if len(outs) != len(reports) or any(o.agent != a for o, a in zip(outs, ids)):
+        raise InvariantError(f"{mech.spec.name} tick {tick}: outcomes {[o.agent for o in outs]} "
+                             f"do not match the arrivals {ids}")
+    for o in outs:
+        if o.tick != tick:
+            raise InvariantError(f"{mech.spec.name}: outcome of agent {o.agent} stamped tick {o.tick}, not {tick}")
+    rem = mech.remaining()
+    if rem is not None and mech.enforces_capacity and np.any(rem < -CAPACITY_TOL):
+        raise InvariantError(f"{mech.spec.name} tick {tick}: capacity exceeded, remaining {rem.tolist()}", "capacity")
+    return outs

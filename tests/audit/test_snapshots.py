@@ -1,0 +1,140 @@
+"""State snapshots of the fast protocol path (issue 11, "Fast protocol replays"): arrays, shared
+constants and shared pure memos change how a state is copied, never what a replay gives."""
+import functools
+import pickle
+
+import numpy as np
+import pytest
+
+from abm.audit import Replayer
+from abm.audit.deviations import adjacent_swaps, bid_changes, disguises
+from abm.audit.zoo import FAMILIES, ocam_market
+from mechanisms.checkpoint import Constants, ConstantState, Snapshotter, replay_from_scratch
+from mechanisms.mechanism_registry import make_mechanism
+
+
+class _Holder:
+    """A state object with arrays of every layout the snapshotter must keep."""
+
+
+def test_snapshot_arrays_keep_values_dtype_layout_and_writeability():
+    h = _Holder()
+    h.c = np.arange(12, dtype=np.int32).reshape(3, 4)
+    h.f = np.asfortranarray(np.arange(12.0).reshape(3, 4))
+    h.view = np.arange(10.0)[::2]
+    h.flags = np.array([True, False, True])
+    h.cplx = np.array([1 + 2j, 3 - 1j])
+    ro = np.arange(5.0)[1:]
+    ro.flags.writeable = False
+    h.readonly_view = ro  # not owned: copied, and read-only like its pickle
+    owned = np.arange(3.0)
+    owned.flags.writeable = False
+    h.shared = owned  # read-only and owns its data: shared, not copied
+    h.objects = np.array([1 << 70, 3], dtype=object)  # beyond int64: numpy's own pickle
+    h.alias = h.c  # aliasing inside one state is kept
+    sn = Snapshotter()
+    a, b = sn.load(sn.dump(h)), sn.load(sn.dump(h))
+    for name in ("c", "f", "view", "flags", "cplx", "readonly_view", "objects"):
+        x, y = getattr(h, name), getattr(a, name)
+        assert x.dtype == y.dtype and x.shape == y.shape and (x == y).all(), name
+        assert y.flags.writeable == x.flags.writeable, name
+    assert a.f.flags.f_contiguous and not a.f.flags.c_contiguous
+    assert a.shared is h.shared and a.alias is a.c
+    a.c[0, 0] = 99  # loaded copies are independent of each other and of the original
+    assert b.c[0, 0] == 0 and h.c[0, 0] == 0
+    assert pickle.loads(pickle.dumps(a.c)).tolist() == a.c.tolist()
+
+
+class _Stage(ConstantState):
+    SNAPSHOT_CONSTANTS = ("name", "limits", "table", "scratch", "coin")
+
+    def __init__(self):
+        self.name = "stage"
+        self.limits = np.array([1.0, 2.0])
+        self.limits.flags.writeable = False
+        self.table = {"a": 1}
+        self.scratch = np.zeros(3)  # writeable: never shared, whatever the declaration says
+        self.coin = functools.partial(len)  # not known to be immutable: per-copy state
+        self.k = 0
+
+
+def test_constant_state_shares_constants_and_copies_everything_that_can_change():
+    sn = Snapshotter()
+    s = _Stage()
+    a, b = sn.load(sn.dump(s)), sn.load(sn.dump(s))
+    assert a._constants is b._constants and isinstance(a._constants, Constants)
+    assert set(a._constants) == {"name", "limits", "table"}
+    assert a.limits is s.limits and a.scratch is not b.scratch and a.coin is not b.coin
+    a.table["a"] = 2  # a dict among the constants is each loaded state's own
+    a.scratch[0] = 1.0
+    assert b.table == {"a": 1} and b.scratch[0] == 0.0
+    s.name = "renamed"  # a constant replaced: the next snapshot holds the new value
+    assert sn.load(sn.dump(s)).name == "renamed"
+    s.table = {"a": 3}
+    assert sn.load(sn.dump(s)).table == {"a": 3}
+    assert pickle.loads(pickle.dumps(s)).table == {"a": 3}  # ordinary pickles keep working
+
+
+def test_ocam_snapshots_share_the_posted_state_and_the_best_bundle_memo():
+    market, types, sched, params = ocam_market(60)
+    mech = make_mechanism("ocam", market, params)
+    from mechanisms.rng import Streams
+
+    mech.start(Streams(1))
+    for t in range(40):
+        mech.step(t, sched[t])
+    assert mech.certificate is not None
+    sn = Snapshotter()
+    a, b = sn.load(sn.dump(mech)), sn.load(sn.dump(mech))
+    assert a._prices is mech._prices and a._f is mech._f and a._best_cache is b._best_cache
+    assert a._used is not b._used and a.params == mech.params and a.params is not b.params
+    a.step(40, sched[40])
+    assert (b._used == mech._used).all()
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_replays_equal_fresh_runs_after_shared_memos_warm_up(family):
+    """Every deviation of a sample (sample agents, post-sample agents, bid changes) replayed twice
+    from checkpoints, the second time with every shared memo warm, equals a fresh run."""
+    fam = FAMILIES[family]
+    market, types, sched, seed, devs = fam.build()
+    name = {"ocam": "ocam", "bundles": "sd", "objects": "sem", "procurement": "bf_mech3"}[fam.name]
+
+    params = dict(fam.params)
+
+    def factory():
+        return make_mechanism(name, market, params)
+
+    rp = Replayer(factory, sched, seed, types)
+    picked = devs[:: max(1, len(devs) // 10)]
+    first = [rp.replay(d).outcomes for d in picked]
+    for d, got in zip(picked, first):
+        ref, err = replay_from_scratch(factory, sched, seed, dict(d.reports))
+        assert err is None
+        assert {a: ref.outcomes[a] for a in d.reports} == got == rp.replay(d).outcomes, (family, d)
+
+
+def test_ocam_sample_and_post_sample_replays_equal_fresh_runs():
+    market, types, sched, params = ocam_market(60)
+    factory = lambda: make_mechanism("ocam", market, params)  # noqa: E731
+    rp = Replayer(factory, sched, 3, types)
+    s = rp.base.mech.sample_size
+    devs = list(disguises(types, range(0, s))) + list(adjacent_swaps(types, range(s - 1, 60, 7), depth=2))
+    assert any(rp.tick_of(a) == s - 1 for d in devs for a in d.reports)  # a deviation that closes the sample
+    for d in sorted(devs, key=lambda d: rp.tick_of(min(d.reports))):
+        ref, _ = replay_from_scratch(factory, sched, 3, dict(d.reports))
+        assert rp.replay(d).outcomes == {a: ref.outcomes[a] for a in d.reports}, d
+
+
+def test_procurement_sample_state_is_two_buffers_and_replays_equal_fresh_runs():
+    market, types, sched, seed, _ = FAMILIES["procurement"].build()
+    factory = lambda: make_mechanism("bf_mech3", market, {"q": 0.0})  # noqa: E731
+    rp = Replayer(factory, sched, seed, types)
+    stage = rp.base.mech._stage
+    assert isinstance(stage.sample, np.ndarray) and stage.sample.size == stage.xi
+    devs = list(bid_changes(types, list(types)[::3], factors=(0.5, 2.0), max_bid=1.0))
+    for d in sorted(devs, key=lambda d: rp.tick_of(min(d.reports))):
+        ref, _ = replay_from_scratch(factory, sched, seed, dict(d.reports))
+        assert rp.replay(d).outcomes == {a: ref.outcomes[a] for a in d.reports}, d
+    rp.base.advance()
+    assert stage.post is not None and not stage.sample.flags.writeable  # frozen (shared) once N_1 closes
