@@ -163,22 +163,28 @@ def size_warnings(run) -> list[str]:
     option for sure).
     """
     out = []
-    mech = run.model.mechanism if hasattr(run.model, "mechanism") else None
+    # from the configuration recorded before the run (never the mechanism's own attributes)
+    cfg = getattr(run.model, "config", None)
     market = run.model.market
-    if mech is not None and hasattr(mech, "sample_size") and hasattr(mech, "eps_s") and market.goods is not None:
+    params = cfg.params if cfg is not None else {}
+    if {"eps_n", "eps_f"} <= set(params) and market.goods is not None and market.n_agents is not None:
+        from mechanisms.ocam.mechanism import eps_s_of, sample_size
+
+        eps_s = eps_s_of(params["eps_n"], params["eps_f"])
         caps = market.goods.capacity
-        small = [nm for nm, c in zip(market.goods.names, caps) if mech.eps_s * float(c) < 1 - 1e-12]
+        small = [nm for nm, c in zip(market.goods.names, caps) if eps_s * float(c) < 1 - 1e-12]
         if small:
-            out.append(f"{mech.spec.name}: n = {market.n_agents} agents gives a sample of {mech.sample_size} "
-                       f"(ceil(eps_s n), eps_s = eps_n eps_f / 4 = {mech.eps_s:.4g}) with sample capacities "
+            s = sample_size(int(market.n_agents), params["eps_n"], params["eps_f"])
+            out.append(f"{cfg.name}: n = {market.n_agents} agents gives a sample of {s} "
+                       f"(ceil(eps_s n), eps_s = eps_n eps_f / 4 = {eps_s:.4g}) with sample capacities "
                        f"eps_s c_j < 1 for goods {small}: the sample cannot buy them, so their prices come from a "
                        f"sample that holds none (Section 4.2); OCAM needs capacities c_j >= 1 / eps_s = "
-                       f"{math.ceil(1 / mech.eps_s - 1e-9)} here (more agents with proportionally larger capacities, "
+                       f"{math.ceil(1 / eps_s - 1e-9)} here (more agents with proportionally larger capacities, "
                        f"or larger eps_n, eps_f)")
     outs = [p.outcome for p in run.model.participants if getattr(p, "outcome", None) is not None]
     if outs and market.goods is not None and all(_nothing(o, market) for o in outs):
-        out.append(f"every one of the {len(outs)} agents received nothing under {run.model.mechanism.spec.name}"
-                   if mech is not None else f"every one of the {len(outs)} agents received nothing")
+        out.append(f"every one of the {len(outs)} agents received nothing under {cfg.name}"
+                   if cfg is not None else f"every one of the {len(outs)} agents received nothing")
     return out
 
 

@@ -26,6 +26,7 @@ This module imports no Mesa and nothing from ``abm`` (DESIGN.md, layers).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.metadata
@@ -33,6 +34,7 @@ import importlib.util
 import pathlib
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from .errors import ConfigError, require
@@ -198,3 +200,23 @@ def resolve_mechanism(name: str, *, allow_import: bool = False, base_dir: str | 
         return loaded
     raise ConfigError(field, name, f"one of the registered mechanisms {MECHANISMS.names()}, an installed "
                                    f"entry point of {ENTRY_POINT_GROUP!r}, or module:Class with --allow-import")
+
+
+@contextlib.contextmanager
+def plugins_restored() -> Iterator[None]:
+    """Yield, then unregister every mechanism registered meanwhile (plugins and module:Class imports).
+
+    For tests and notebooks that import mechanisms by ``module:Class``: the registry-wide
+    checks afterwards (``abm list``, the conformance suite) see only what was there before.
+    """
+    before = set(MECHANISMS.names())
+    origins, imported = dict(ORIGINS), dict(_IMPORTED)
+    try:
+        yield
+    finally:
+        for name in set(MECHANISMS.names()) - before:
+            del MECHANISMS._entries[name]
+        ORIGINS.clear()
+        ORIGINS.update(origins)
+        _IMPORTED.clear()
+        _IMPORTED.update(imported)

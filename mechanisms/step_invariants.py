@@ -16,15 +16,21 @@ CAPACITY_TOL = 1e-9
 def checked_step(mech: OnlineMechanism, tick: int, reports: Sequence[Report]) -> list[Outcome]:
     """Step ``mech`` and enforce the protocol's invariants on the result.
 
-    Returns the outcomes. Raises :class:`InvariantError` when the mechanism returns other than
-    exactly one outcome per report (same agents, same order, this tick), a bundle/object the
-    market does not have, or, for capacity-respecting mechanisms, leaves a capacity negative.
+    Returns the outcomes. Raises :class:`InvariantError` when the mechanism edits the list of
+    reports it is given (it gets a copy, so the caller's schedule is never changed), returns
+    other than exactly one outcome per report (same agents, same order, this tick), or, for
+    capacity-respecting mechanisms, leaves a capacity negative.
     """
     ids = [r.agent for r in reports]
     if len(set(ids)) != len(ids):
         raise InvariantError(f"tick {tick}: an agent reports twice in one tick: {ids}")
-    outs = mech.step(tick, reports)
-    if len(outs) != len(reports) or any(o.agent != a for o, a in zip(outs, ids)):
+    # a copy: a mechanism that edits the list it is given must not change the schedule the
+    # auditor replays, nor what its outcomes are compared with; editing it breaks the protocol
+    given = list(reports)
+    outs = mech.step(tick, given)
+    if len(given) != len(ids) or any(g is not r for g, r in zip(given, reports)):
+        raise InvariantError(f"{mech.spec.name} tick {tick}: step changed the list of reports it was given")
+    if len(outs) != len(ids) or any(o.agent != a for o, a in zip(outs, ids)):
         raise InvariantError(f"{mech.spec.name} tick {tick}: outcomes {[o.agent for o in outs]} "
                              f"do not match the arrivals {ids}")
     for o in outs:

@@ -91,6 +91,16 @@ def _round_and_record(tick: int, reports: Sequence[Report], lots: np.ndarray, re
             for k, (r, x) in enumerate(zip(reports, objs))]
 
 
+def objects_public(d: dict[str, Any], stock_key: str) -> ObjectsPublic:
+    """Return the :class:`ObjectsPublic` of a SEM mechanism's last posting ``d``.
+
+    ``d[stock_key]`` is the supply on hand; prices, period and clearing error exist once a
+    period has cleared (before that they are None).
+    """
+    return ObjectsPublic(remaining=d[stock_key], prices=d.get("prices"), period=d.get("tick"),
+                         clearing_error=d.get("clearing_error"))
+
+
 @register_mechanism
 class SequentialEquilibriumMechanism(OnlineMechanism):
     """SEM (Section 4.1): per-period (t)-price equilibria, lotteries, dependent rounding.
@@ -246,9 +256,7 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
 
     def public(self) -> ObjectsPublic:
         """Return the remaining supply and the last period's spot prices p^t (Section 4.1, step 1)."""
-        d = self._public  # prices, period and clearing error exist once a period has cleared
-        return ObjectsPublic(remaining=d["remaining"], prices=d.get("prices"), period=d.get("tick"),
-                             clearing_error=d.get("clearing_error"))
+        return objects_public(self._public, "remaining")
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {**clearing_summary(self._records),

@@ -63,7 +63,7 @@ from .demand import lottery_demand, rtb_lottery_quad
 from .lindahl import SELECTIONS, LindahlProblem, LindahlResult, check_lindahl, solve_lindahl
 from .market import default_budgets, period_masses
 from .mechanism import (PAPER, SequentialEquilibriumMechanism, _check_reports, _null_outcomes, _round_and_record,
-                        clearing_summary)
+                        clearing_summary, objects_public)
 from .online_market import ONLINE_BUDGET, OnlineSEMMarket, online_market_of
 
 #: Re-solving rules (see the module docstring).
@@ -309,9 +309,7 @@ class OnlineSEM(OnlineMechanism):
 
     def public(self) -> ObjectsPublic:
         """Return the stock on hand and the last period's spot prices (Section 5)."""
-        d = self._public  # prices, period and clearing error exist once a period has cleared
-        return ObjectsPublic(remaining=d["stock"], prices=d.get("prices"), period=d.get("tick"),
-                             clearing_error=d.get("clearing_error"))
+        return objects_public(self._public, "stock")
 
     def summary(self) -> dict[str, Any]:
         return {**clearing_summary(self._records),

@@ -287,3 +287,18 @@ def test_strategy_checks_on_the_runs_of_one_mechanism():
     assert rep.failed_checks() == {"acts"}
     with pytest.raises(ConfigError, match="kinds"):
         check_strategy("truncate", kinds=["procurement"])
+
+
+def test_a_step_that_edits_its_reports_never_changes_the_callers_schedule():
+    """checked_step hands step a copy and refuses the edit (mechanisms/step_invariants.py)."""
+    from mechanisms.errors import InvariantError
+    from mechanisms.rng import Streams
+    from mechanisms.step_invariants import checked_step
+
+    case = market_case("procurement")
+    mech = MutatesReports(case.market, **case.params_for(MutatesReports.spec.params))
+    mech.start(Streams(1))
+    tick = list(case.schedule[0])
+    with pytest.raises(InvariantError, match="changed the list of reports"):
+        checked_step(mech, 0, tick)
+    assert tick == list(case.schedule[0]) and len(tick) > 0

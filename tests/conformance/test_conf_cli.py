@@ -12,17 +12,10 @@ EXAMPLE = ROOT / "examples" / "byo" / "my_mechanism.py"
 @pytest.fixture(autouse=True)
 def _unregister_plugins():
     """Remove the mechanisms a test imported by module:Class, so registry-wide tests never see them."""
-    from mechanisms import MECHANISMS, plugins
+    from mechanisms.plugins import plugins_restored
 
-    before = set(MECHANISMS.names())
-    origins, imported = dict(plugins.ORIGINS), dict(plugins._IMPORTED)
-    yield
-    for name in set(MECHANISMS.names()) - before:
-        del MECHANISMS._entries[name]
-    plugins.ORIGINS.clear()
-    plugins.ORIGINS.update(origins)
-    plugins._IMPORTED.clear()
-    plugins._IMPORTED.update(imported)
+    with plugins_restored():
+        yield
 
 
 def test_a_conforming_mechanism_exits_0(capsys):
