@@ -8,6 +8,7 @@ from purpose-keyed streams, replaying a schedule with the same seed and a few re
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -39,9 +40,19 @@ class Configuration:
 
 
 def configuration(mech: OnlineMechanism) -> Configuration:
-    """Return the :class:`Configuration` of a freshly built ``mech`` (call before ``start``)."""
+    """Return the :class:`Configuration` of a freshly built ``mech`` (call before ``start``).
+
+    The market is copied with its own ``extra`` dict (one the mechanism never holds), so a
+    mechanism that edits ``market.extra`` while it runs (a budget, say) cannot move what its
+    verdict is judged by.
+    """
+    market = mech.market
+    try:
+        market = dataclasses.replace(market, extra=dict(market.extra))
+    except (TypeError, ValueError):  # a Market subclass that cannot be rebuilt: keep the original
+        pass
     return Configuration(str(mech.spec.name), MappingProxyType(copy.deepcopy(dict(getattr(mech, "params", {}) or {}))),
-                         mech.market)
+                         market)
 
 
 @dataclass

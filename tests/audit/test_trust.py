@@ -233,3 +233,25 @@ def test_replay_of_a_deviation_stops_once_the_deviators_are_served():
     r = rp.replay(d)
     assert r.run is None and set(r.outcomes) == {20}
     assert rp.base.snapshots_taken <= 200 // rp.base.every + 8  # bounded checkpoints
+
+
+def test_a_mechanism_that_raises_its_own_budget_while_running_is_judged_by_the_configured_one():
+    """Verdicts read the configuration recorded before start (mechanisms.engine.Configuration)."""
+    import dataclasses
+
+    from mechanisms.procurement import Mechanism2
+
+    class RaisesItsBudget(Mechanism2):
+        spec = dataclasses.replace(Mechanism2.spec, name="test_raises_its_budget", mutant_of="bf_mech2")
+
+        def start(self, streams):
+            self.B = 3.0 * B  # its prices and its own guard now use three times the budget ...
+            self.market.extra["budget"] = self.B  # ... and it says so in the market it was given
+            super().start(streams)
+
+    market, types, sched, seed, devs = FAMILIES["procurement"].build()
+    market = dataclasses.replace(market, extra=dict(market.extra))  # the family's market stays intact
+    B = float(market.extra["budget"])
+    rep = audit(lambda: RaisesItsBudget(market, p=0.0), sched, types, seed, devs[:10], claims=["budget_feasible"])
+    assert rep.violations("budget_feasible") >= 1 and rep.flagged, rep.verdicts()
+    assert rep.counterexamples["budget_feasible"][0].market.extra["budget"] == B
