@@ -35,7 +35,8 @@ import numpy as np
 from mechanisms import OnlineMechanism, registered_mechanisms
 from mechanisms.errors import ConfigError, require
 from mechanisms.preferences import AgentType
-from strategies.base import STRATEGIES, PublicInfo, Strategy, parse_strategy, split_spec
+from strategies.base import STRATEGIES, Declared, PublicInfo, Strategy, parse_strategy, split_spec
+from strategies.coalitions import COALITION_STRATEGIES, CoalitionStrategy, parse_coalition_strategy
 
 from .markets import BUILDERS, MarketCase, market_case, representative_markets
 from .mechanism import resolve_mechanism_class, same
@@ -47,6 +48,10 @@ STRATEGY_CHECKS = ("spec", "kind", "determinism", "acts")
 #: Arrivals recorded per (market, mechanism) run, spread over the arrival order (late arrivals
 #: see posted prices and remaining capacity).
 ARRIVALS_PER_RUN = 40
+
+#: Members of each coalition a coalition strategy is asked about: consecutive recorded
+#: arrivals of one run (the first member's public information).
+COALITION_SIZE = 3
 
 
 @dataclass(frozen=True)
@@ -129,12 +134,20 @@ def observations(kind: str, mechanisms: Sequence[str | type[OnlineMechanism]] | 
     return obs, refused
 
 
-def resolve_strategy(strategy: str | Strategy | type[Strategy]) -> Strategy:
-    """Return the strategy named by a spec string, given as an instance, or as a class (default parameters)."""
-    if isinstance(strategy, Strategy):
+def resolve_strategy(strategy: str | Declared | type[Declared]) -> Strategy | CoalitionStrategy:
+    """Return the (unilateral or coalition) strategy named by a spec string, an instance or a class.
+
+    A spec string names a unilateral strategy, or a coalition strategy when no unilateral one
+    has that name; a class is built with its default parameters.
+    """
+    if isinstance(strategy, (Strategy, CoalitionStrategy)):
         return strategy
-    if isinstance(strategy, type) and issubclass(strategy, Strategy):
+    if isinstance(strategy, type) and issubclass(strategy, (Strategy, CoalitionStrategy)):
         return strategy()
+    if isinstance(strategy, str):
+        name = strategy.split(":", 1)[0].strip()
+        if name not in STRATEGIES and name in COALITION_STRATEGIES:
+            return parse_coalition_strategy(strategy, "strategy")
     return parse_strategy(strategy, "strategy")
 
 
@@ -156,7 +169,8 @@ def check_spec_roundtrip(s: Strategy, report: ConformanceReport) -> None:
     text = s.spec()
     try:
         name, params = split_spec(text, "strategy", "a strategy spec")
-        cls = STRATEGIES.get(name, "strategy") if name in STRATEGIES else type(s)
+        registry = COALITION_STRATEGIES if isinstance(s, CoalitionStrategy) else STRATEGIES
+        cls = registry.get(name, "strategy") if name in registry else type(s)
         if cls is not type(s):
             bad.append(f"spec {text!r} names {cls.__name__}, not {type(s).__name__}")
         again = type(s)(**params)
@@ -172,7 +186,7 @@ def check_spec_roundtrip(s: Strategy, report: ConformanceReport) -> None:
     report.add("spec", not bad, "; ".join(bad) if bad else f"{text!r} round-trips; kinds {list(s.kinds)}")
 
 
-def check_strategy(strategy: str | Strategy | type[Strategy],
+def check_strategy(strategy: str | Declared | type[Declared],
                    mechanisms: Sequence[str | type[OnlineMechanism]] | None = None,
                    markets: Sequence[MarketCase | str] | None = None, seed: int = 0,
                    kinds: Sequence[str] | None = None, raise_on_failure: bool = False) -> ConformanceReport:
@@ -180,8 +194,10 @@ def check_strategy(strategy: str | Strategy | type[Strategy],
 
     Parameters
     ----------
-    strategy : str, Strategy or class
-        A spec string (``"truncate:k=2"``), an instance, or a class (default parameters).
+    strategy : str, Strategy, CoalitionStrategy or class
+        A spec string (``"truncate:k=2"``, ``"bid_ring:factor=1.5"``), an instance, or a class
+        (default parameters). A coalition strategy is asked for the joint reports of
+        coalitions of :data:`COALITION_SIZE` consecutive recorded arrivals of one run.
     mechanisms : sequence of names or classes, optional
         Mechanisms whose truthful runs supply the public information (default: every
         registered faithful mechanism of each kind the strategy declares).
@@ -211,46 +227,82 @@ def check_strategy(strategy: str | Strategy | type[Strategy],
     return report.raise_if_failed() if raise_on_failure else report
 
 
-def _check_kind(s: Strategy, kind: str, obs: list[Observation], seed: int, report: ConformanceReport) -> None:
+def _units(s: Strategy | CoalitionStrategy, obs: list[Observation]) -> list[tuple[str, dict[int, AgentType], PublicInfo]]:
+    """Return what ``s`` is asked about: (place, members' true types, public information).
+
+    One arrival each for a unilateral strategy; for a coalition strategy, groups of
+    :data:`COALITION_SIZE` consecutive arrivals of one run, seen at the first member's arrival.
+    """
+    if not isinstance(s, CoalitionStrategy):
+        return [(f"{o.where}, agent {o.agent}", {o.agent: o.true_type}, o.info) for o in obs]
+    out, group = [], []
+    for o in obs:
+        if group and (group[0].where != o.where or len(group) == COALITION_SIZE):
+            out.append(group)
+            group = []
+        group.append(o)
+    if group:
+        out.append(group)
+    return [(f"{g[0].where}, coalition {[o.agent for o in g]}", {o.agent: o.true_type for o in g}, g[0].info)
+            for g in out]
+
+
+def _ask(s: Strategy | CoalitionStrategy, members: dict[int, AgentType], info: PublicInfo,
+         seed: int) -> dict[int, AgentType]:
+    if isinstance(s, CoalitionStrategy):
+        return s.reports(members, info, _rng(seed, min(members)))
+    (a, t), = members.items()
+    return {a: s.report(t, info, _rng(seed, a))}
+
+
+def _check_kind(s: Strategy | CoalitionStrategy, kind: str, obs: list[Observation], seed: int,
+                report: ConformanceReport) -> None:
     wrong_kind: list[str] = []
     nondet: list[str] = []
     crashed: list[str] = []
     changed: list[str] = []
     lied: list[str] = []
     declined = 0
-    for o in obs:
-        here = f"{o.where}, agent {o.agent}"
+    truthful = getattr(s, "is_truthful", False)
+    units = _units(s, obs)
+    for here, members, info in units:
         try:
-            r1 = s.report(o.true_type, o.info, _rng(seed, o.agent))
-            r2 = s.report(o.true_type, o.info, _rng(seed, o.agent))
-        except ConfigError:  # the strategy says, by a named error, that it does not apply to this agent
+            r1 = _ask(s, members, info, seed)
+            r2 = _ask(s, members, info, seed)
+        except ConfigError:  # the strategy says, by a named error, that it does not apply here
             declined += 1
             continue
         except Exception as e:  # noqa: BLE001  (a crash is a failure to report, with its place)
             crashed.append(f"{here}: report raised {type(e).__name__}: {e}")
             continue
-        cls = o.info.market.type_class
-        if not (isinstance(r1, cls) and isinstance(o.true_type, cls) and _same_goods(r1, o.true_type)):
-            wrong_kind.append(f"{here}: reported {type(r1).__name__} for a true {type(o.true_type).__name__} "
-                              f"({kind} market: {cls.__name__} over the same goods)")
-        if not same(r1, r2):
+        cls = info.market.type_class
+        if not isinstance(r1, dict) or set(r1) != set(members):
+            wrong_kind.append(f"{here}: reported for {sorted(r1) if isinstance(r1, dict) else r1!r}, "
+                              f"not exactly the members {sorted(members)}")
+            continue
+        for a, t in members.items():
+            if not (isinstance(r1[a], cls) and isinstance(t, cls) and _same_goods(r1[a], t)):
+                wrong_kind.append(f"{here}: reported {type(r1[a]).__name__} for agent {a}'s true "
+                                  f"{type(t).__name__} ({kind} market: {cls.__name__} over the same goods)")
+        if not all(same(r1[a], r2.get(a)) for a in members):
             nondet.append(f"{here}: two calls with the same generator seed report differently")
-        if not same(r1, o.true_type):
-            (lied if s.is_truthful else changed).append(here)
-    n = len(obs)
+        if not all(same(r1[a], t) for a, t in members.items()):
+            (lied if truthful else changed).append(here)
+    n = len(units)
+    what = "coalitions" if isinstance(s, CoalitionStrategy) else "arrivals"
     report.add("kind", not wrong_kind and not crashed,
                "; ".join((wrong_kind + crashed)[:3]) if (wrong_kind or crashed) else
                f"{n - declined} report(s) of the market's type", kind)
     report.add("determinism", not nondet, "; ".join(nondet[:3]) if nondet else "same generator seed, same report",
                kind)
     where_runs = sorted({o.where for o in obs})
-    if s.is_truthful:
+    if truthful:
         report.add("acts", not lied, f"declared a type other than the true one at {lied[:3]}" if lied else
-                   f"declares the true type at all {n} arrivals", kind)
+                   f"declares the true type at all {n} {what}", kind)
     elif changed:
-        report.add("acts", True, f"changes the report of {len(changed)} of {n} arrivals (e.g. {changed[0]})", kind)
+        report.add("acts", True, f"changes the report of {len(changed)} of {n} {what} (e.g. {changed[0]})", kind)
     else:
-        report.add("acts", False, f"never changes the report: all {n} arrivals observed on {len(where_runs)} "
+        report.add("acts", False, f"never changes the report: all {n} {what} observed on {len(where_runs)} "
                    f"run(s) ({', '.join(where_runs[:6])}{', ...' if len(where_runs) > 6 else ''}) declared their "
                    f"true type" + (f" ({declined} declined with ConfigError)" if declined else "")
                    + " (a strategy declaring this market kind must act on it)", kind)

@@ -5,6 +5,7 @@ import pytest
 from abm.conformance import MECHANISM_CHECKS, check_mechanism, check_strategy
 from mechanisms import MECHANISMS, registered_mechanisms
 from strategies.base import STRATEGIES
+from strategies.coalitions import COALITION_STRATEGIES
 
 FAITHFUL = [n for n, _ in registered_mechanisms()]
 MUTANTS = [n for n, c in registered_mechanisms(mutants=True) if c.spec.mutant_of is not None]
@@ -72,6 +73,38 @@ def test_every_registered_strategy_conforms(spec):
     assert rep.passed, rep.table()
     acts = [r for r in rep.results if r.check == "acts"]
     assert {r.where for r in acts} == set(STRATEGIES.get(spec).kinds)
+
+
+@pytest.mark.parametrize("spec", COALITION_STRATEGIES.names())
+def test_every_registered_coalition_strategy_conforms(spec):
+    """Coalition strategies too: joint reports of the market's kind, seeded, and acting on each kind."""
+    kinds = COALITION_STRATEGIES.get(spec).kinds
+    reps = [check_strategy(spec, kinds=[k for k in kinds if k != "bundles"])] if set(kinds) - {"bundles"} else []
+    if "bundles" in kinds:
+        # the default bundle market ranks bundles of one size only, where demand reduction has
+        # nothing to drop: the OCAM case (bundles of up to 3 goods) is added, with fast mechanisms
+        reps.append(check_strategy(spec, kinds=["bundles"], markets=["bundles", "ocam"], mechanisms=["sd", "ocam"]))
+    for rep in reps:
+        assert rep.passed, rep.table()
+    acts = [r for rep in reps for r in rep.results if r.check == "acts"]
+    assert {r.where for r in acts} == set(kinds)
+    assert all("coalition" in r.detail for r in acts), [r.detail for r in acts]
+
+
+def test_a_coalition_strategy_that_never_acts_fails():
+    from strategies.coalitions import CoalitionStrategy
+
+    class Idle(CoalitionStrategy):
+        name = "test_idle_coalition"
+        kinds = ("bundles",)
+        probes = "nothing"
+
+        def joint_reports(self, members, info, rng):
+            return dict(members)
+
+    rep = check_strategy(Idle())
+    assert rep.failed_checks() == {"acts"}, rep.table()
+    assert "never changes the report" in rep.failures[0].message
 
 
 def test_the_check_names_are_documented():
