@@ -9,7 +9,9 @@ never from a mechanism's private state.
   v_i(A_i) >= rho v_i(A_j minus S); the best S removes the k goods of A_j i values most.
 - rho-PROP (Definition 2.4): v_i(A_i) >= rho v_i(S)/n with S the goods allocated so far.
 - rho-MMS (Definition 2.4): v_i(A_i) >= rho mu_i^n(S), mu_i^n(S) the maximin share,
-  computed exactly by a MILP (:func:`maximin_share`, scipy HiGHS).
+  computed exactly (:func:`maximin_share`): a combinatorial search with a certificate
+  partition (:mod:`.mms`), falling back to a MILP (:func:`maximin_share_milp`, scipy HiGHS)
+  when the search cannot prove its answer.
 - temporal versions (Definition 2.5): the property at EVERY step t = 0..m
   (:func:`temporal_efk`, :func:`temporal_prop`, :func:`temporal_mms`); the EFk one is
   incremental, O(n) per step.
@@ -27,8 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from ..errors import ConfigError, InvariantError, require
+from ..errors import InvariantError, require
 from ..reports import GoodsOutcome, Outcome
+from .mms import NODE_BUDGET, maximin_partition, validate_values
 from .valuations import Interval, TwoValue, Valuation, guarantee_factor
 
 #: Relative tolerance of the value comparisons (values are float sums).
@@ -312,20 +315,37 @@ def temporal_prop(V: np.ndarray, owner: np.ndarray, rho: float | Sequence[float]
 
 
 # ---- maximin share ---------------------------------------------------------------------------
-def maximin_share(values: Sequence[float] | np.ndarray, n: int, time_limit: float = 30.0) -> float:
+def maximin_share(values: Sequence[float] | np.ndarray, n: int, time_limit: float = 30.0,
+                  node_budget: int = NODE_BUDGET) -> float:
     """Return mu^n(S) = max over partitions of S into n bundles of the worst bundle's value (Def. 2.4).
 
-    Exact, by a MILP solved with scipy HiGHS: goods of equal value are grouped into classes c
-    with multiplicity q_c, y[c, b] in {0..q_c} counts class-c goods in bundle b, maximise T
+    Computed by the exact combinatorial search :func:`.mms.maximin_partition` (bin completion
+    with meet-in-the-middle bundle enumeration, at most ``node_budget`` decision nodes): when
+    it proves its value (no partition better by more than ``mms.MMS_REL_TOL * max(1, v(S))``,
+    exact for integer values) that value is returned. Otherwise (budget exhausted, e.g. many
+    goods with distinct values) the MILP :func:`maximin_share_milp` decides, with
+    ``time_limit`` seconds. Raises :class:`ConfigError` naming ``values`` (negative or
+    non-finite) or ``n`` (n < 1), and :class:`InvariantError` when the fallback MILP fails.
+    """
+    res = maximin_partition(values, n, node_budget)
+    if res.proven:
+        return res.value
+    return maximin_share_milp(values, n, time_limit)
+
+
+def maximin_share_milp(values: Sequence[float] | np.ndarray, n: int, time_limit: float = 30.0) -> float:
+    """Return mu^n(S) of Definition 2.4 by a MILP (scipy HiGHS): the issue's method, and the fallback.
+
+    Exact when HiGHS reports optimal: goods of equal value are grouped into classes c with
+    multiplicity q_c, y[c, b] in {0..q_c} counts class-c goods in bundle b, maximise T
     subject to sum_b y[c, b] = q_c and sum_c v_c y[c, b] >= T, with bundle values
     non-increasing in b (symmetry breaking). 2-value instances have two classes, so their
-    MILP has 2n + 1 variables whatever m. Raises :class:`ConfigError` for negative values and
-    :class:`InvariantError` when the solver fails.
+    MILP has 2n + 1 variables whatever m; general values with m distinct values have m n + 1
+    (HiGHS is then slow: seconds for n = 6, m = 30). Raises :class:`ConfigError` naming
+    ``values`` or ``n`` for bad input and :class:`InvariantError` when the solver does not
+    reach optimality within ``time_limit`` seconds.
     """
-    v = np.asarray(values, dtype=np.float64).ravel()
-    require(n >= 1, "n", n, "a positive integer")
-    if v.size and (v.min() < 0 or not np.all(np.isfinite(v))):
-        raise ConfigError("values", float(v.min()), "finite non-negative values")
+    v = validate_values(values, n)
     v = v[v > 0]
     if v.size < n:
         return 0.0
