@@ -69,6 +69,11 @@ MODEL_REPORTERS = {"Arrived": "arrived", "Misreports": "misreports", "Mean true 
 TICK_COLUMNS = ["tick", "arrivals", "remaining", "prices"]
 
 
+def _release_agent_counter(model: mesa.Model) -> None:
+    """Drop ``model`` from Mesa's class-level agent-id counters (the model is freed with its last reference)."""
+    mesa.Agent._ids.pop(model, None)
+
+
 class AllocationModel(mesa.Model):
     """An online allocation market run tick by tick (Mesa ``Model``).
 
@@ -147,6 +152,10 @@ class AllocationModel(mesa.Model):
         member_of = {m: c for c in coalitions for m in c.members}
         Participant.create_agents(self, n, list(range(n)), list(true_types), strategies,
                                   [member_of.get(i) for i in range(n)])
+        # Mesa 3.3 numbers agents through a class-level dict keyed by the model
+        # (mesa.Agent._ids), which would keep every model of a sweep alive for the whole
+        # process; every participant exists now (none is added later), so the counter goes
+        _release_agent_counter(self)
         self.participants: list[Participant] = sorted(self.agents, key=lambda a: a.agent_id)
         if schedule is None:
             process = ARRIVALS.get(arrivals, "arrivals.process")

@@ -9,6 +9,7 @@ interaction with the model's (cache effects) from the difference.
 """
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 
@@ -43,10 +44,12 @@ def run(quick: bool = False) -> list[dict]:
         model_t, pure_t = [], []
         for rep in range(3):
             model = AllocationModel(market, types, make_mechanism("sd", market), seed=rep, batch_size=batch)
+            gc.collect()  # earlier runs' garbage would otherwise be collected inside this timing
             t0 = time.perf_counter()
             model.run()
             model_t.append(time.perf_counter() - t0)
             sched = [[model.participants[i].report for i in tick] for tick in model.schedule]
+            gc.collect()
             t0 = time.perf_counter()
             run_schedule(lambda: make_mechanism("sd", market), sched, seed=rep, record_public=False)
             pure_t.append(time.perf_counter() - t0)
@@ -62,10 +65,12 @@ def run(quick: bool = False) -> list[dict]:
         null_t, null_pure = [], []
         for rep in range(3):
             model = AllocationModel(market, types, NullMechanism(market), seed=rep, batch_size=batch)
+            gc.collect()
             t0 = time.perf_counter()
             model.run()
             null_t.append(time.perf_counter() - t0)
             sched = [[model.participants[i].report for i in tick] for tick in model.schedule]
+            gc.collect()
             t0 = time.perf_counter()
             run_schedule(lambda: NullMechanism(market), sched, seed=rep, record_public=False)
             null_pure.append(time.perf_counter() - t0)

@@ -84,7 +84,10 @@ def run(quick: bool = False) -> list[dict]:
     rows: list[dict] = []
     try:
         from mechanisms.ocam import OCAM
-        incremental = OCAM.unilateral_outcome is not OCAM.__mro__[1].unilateral_outcome
+        from mechanisms.online_mechanism import OnlineMechanism
+
+        # OCAM overrides the protocol's default shortcut (the best-response search uses it)
+        incremental = OCAM.unilateral_outcome is not OnlineMechanism.unilateral_outcome
     except ImportError:
         incremental = False
     if incremental:

@@ -95,3 +95,22 @@ def test_checked_step_catches_capacity_violation_and_missing_outcome():
         checked_step(m2, 0, [Report(0, r), Report(1, r)])
     with pytest.raises(InvariantError, match="reports twice"):
         checked_step(m2, 0, [Report(0, r), Report(0, r)])
+
+
+def test_a_finished_model_is_freed_with_its_last_reference():
+    """Mesa 3.3 keeps every model in mesa.Agent._ids; AllocationModel releases it (sweeps run many)."""
+    import gc
+    import weakref
+
+    import mesa
+
+    goods = Goods.uniform(3, 2)
+    market = Market("bundles", goods, max_bundle_size=1, n_agents=4)
+    types = [BundleRanking.from_item_order([0, 1, 2], 3, 1) for _ in range(4)]
+    model = AllocationModel(market, types, SerialDictatorship(market), seed=1).run()
+    assert [a.unique_id for a in model.participants] == [1, 2, 3, 4]
+    ref = weakref.ref(model)
+    assert model not in mesa.Agent._ids
+    del model
+    gc.collect()
+    assert ref() is None
