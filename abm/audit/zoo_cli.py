@@ -31,10 +31,11 @@ def _run(args: argparse.Namespace) -> int:
     say = None if args.quiet else (lambda m: print(f"  auditing {m} ...", file=sys.stderr, flush=True))
     rows = run_zoo(args.names or None, controls=not args.no_controls, options=opts, progress=say)
     w = max(len(r.mechanism) for r in rows) if rows else 10
-    print(f"{'mechanism':<{w}}  {'role':<7}  {'breaks':<24}  {'flagged':<7}  {'s':>5}  first counterexample or finding")
+    wb = max([6] + [len(r.breaks) for r in rows])
+    print(f"{'mechanism':<{w}}  {'role':<7}  {'breaks':<{wb}}  {'flagged':<7}  {'s':>5}  first counterexample or finding")
     for r in rows:
         flag = ("yes" if r.flagged else "NO") if r.role == "mutant" else ("FALSE ALARM" if r.flagged else "no")
-        print(f"{r.mechanism:<{w}}  {r.role:<7}  {r.breaks:<24}  {flag:<7}  {r.seconds:5.1f}  {r.first[:160]}")
+        print(f"{r.mechanism:<{w}}  {r.role:<7}  {r.breaks:<{wb}}  {flag:<7}  {r.seconds:5.1f}  {r.first[:160]}")
     s = score(rows)
     print(f"\nmutation score: {s['flagged']} of {s['mutants']} mutants flagged ({100 * s['flagged_share']:.0f}%); "
           f"false alarms: {s['false_alarms']} of {s['controls']} faithful controls")
