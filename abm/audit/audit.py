@@ -903,6 +903,13 @@ def audit(factory: Callable[[], OnlineMechanism], schedule: Sequence[Sequence[Re
                 got[i] = check_deviation(rp, d, true_types, au.dev_claims() + au.run_claims(), options, path=path)
                 ok_idx.append(i)
                 bar.update("done")
+            except InvariantError:
+                # the lazily stepped truthful run broke down (and says so) before this deviation
+                stop = rp.base.error_tick
+                if stop is None or max(rp.tick_of(a) for a in d.reports) < stop:
+                    raise
+                invalid[i] = f"the truthful run stopped at tick {stop} ({rp.base.error}), before this deviation"
+                bar.update("failed")
             except ConfigError as e:
                 # a report outside the mechanism's domain (e.g. a bid above the budget B, which
                 # Section 2 of the procurement paper excludes): not a deviation, counted apart

@@ -255,3 +255,24 @@ def test_a_mechanism_that_raises_its_own_budget_while_running_is_judged_by_the_c
     rep = audit(lambda: RaisesItsBudget(market, p=0.0), sched, types, seed, devs[:10], claims=["budget_feasible"])
     assert rep.violations("budget_feasible") >= 1 and rep.flagged, rep.verdicts()
     assert rep.counterexamples["budget_feasible"][0].market.extra["budget"] == B
+
+
+def test_a_mechanism_that_crashes_in_step_is_a_finding_naming_it_and_the_tick_not_a_crash():
+    """mechanisms.step_invariants.checked_step turns a crash of step into an InvariantError."""
+    import dataclasses
+
+    from mechanisms.procurement import Mechanism2
+
+    class Crashes(Mechanism2):
+        spec = dataclasses.replace(Mechanism2.spec, name="test_crashes", mutant_of="bf_mech2")
+
+        def step(self, tick, reports):
+            if tick == 7:
+                raise ZeroDivisionError("boom")
+            return super().step(tick, reports)
+
+    market, types, sched, seed, devs = FAMILIES["procurement"].build()
+    rep = audit(lambda: Crashes(market, p=0.0), sched, types, seed, devs[:10])
+    assert rep.flagged
+    text = "\n".join(rep.verdicts())
+    assert "test_crashes tick 7: step raised ZeroDivisionError: boom" in text, text
