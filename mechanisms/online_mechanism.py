@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .errors import InvariantError, require
+from .errors import ConfigError, InvariantError, require
 from .market import Market
 from .public_state import PublicState
 from .reports import Outcome, Report
@@ -97,10 +97,17 @@ class OnlineMechanism(ABC):
 def published(mech: OnlineMechanism) -> PublicState:
     """Return ``mech.public()``, checked to be an instance of the class its spec declares.
 
-    Raises :class:`InvariantError` otherwise (a ``public()`` returning a plain dict, say): what
-    strategies and checks read is always the declared, typed state.
+    Raises :class:`InvariantError` otherwise (a ``public()`` returning a plain dict, say) or when
+    ``public()`` crashes; a public state built with a missing field raises its own
+    :class:`ConfigError` naming the field. What strategies and checks read is always the
+    declared, typed state.
     """
-    pub = mech.public()
+    try:
+        pub = mech.public()
+    except (InvariantError, ConfigError):  # ConfigError: a public state built with a missing field
+        raise
+    except Exception as e:  # any other crash: a protocol breach naming the mechanism, traceback kept
+        raise InvariantError(f"{mech.spec.name}: public() raised {type(e).__name__}: {e}") from e
     cls = mech.spec.public_state
     if not isinstance(pub, cls):
         raise InvariantError(f"{mech.spec.name}: public() returned {type(pub).__name__}, not its spec's "
