@@ -48,7 +48,7 @@ import pandas as pd
 from mechanisms.engine import RunRecord, configuration
 from mechanisms.errors import ConfigError, require
 from mechanisms.market import Market
-from mechanisms.online_mechanism import OnlineMechanism, published
+from mechanisms.online_mechanism import OnlineMechanism, published, summary_of
 from mechanisms.preferences import AgentType, BundleRanking, Cost, WeakOrder
 from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome
 from mechanisms.rng import Streams
@@ -296,7 +296,7 @@ class AllocationModel(mesa.Model):
         """Return the run as a :class:`~mechanisms.engine.RunRecord` (what the auditor replays)."""
         sched = [[self.participants[i].report for i in t] for t in self.schedule]
         outcomes = {a.agent_id: a.outcome for a in self.participants}
-        return RunRecord(self.streams.seed, sched, outcomes, [], self.mechanism.summary(), self.mechanism,
+        return RunRecord(self.streams.seed, sched, outcomes, [], summary_of(self.mechanism), self.mechanism,
                          self.config)
 
 

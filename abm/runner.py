@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from mechanisms.errors import ConfigError, require
+from mechanisms.online_mechanism import summary_of
 
 from .progress import Progress
 from .scenario import Scenario, build_run, replication_seed
@@ -78,7 +79,7 @@ def run_scenario(sc: Scenario, replications: int | None = None, seed: int | None
         t.insert(0, "replication", r)
         agents.append(a)
         ticks.append(t)
-        summaries.append(model.mechanism.summary())
+        summaries.append(summary_of(model.mechanism))
         note = model.scarcity_note()
         if note and note not in warnings:
             warnings.append(note)

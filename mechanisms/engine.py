@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .market import Market
-from .online_mechanism import OnlineMechanism, published
+from .online_mechanism import OnlineMechanism, published, summary_of
 from .preferences import AgentType
 from .public_state import PublicState
 from .reports import Outcome, Report
@@ -123,4 +123,4 @@ def run_schedule(factory: Callable[[], OnlineMechanism], schedule: Sequence[Sequ
         for o in checked_step(mech, t, reports):
             outcomes[o.agent] = o
         public.append(published(mech) if record_public else None)
-    return RunRecord(seed, sched, outcomes, public, mech.summary(), mech, config)
+    return RunRecord(seed, sched, outcomes, public, summary_of(mech), mech, config)

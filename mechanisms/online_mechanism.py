@@ -113,3 +113,17 @@ def published(mech: OnlineMechanism) -> PublicState:
         raise InvariantError(f"{mech.spec.name}: public() returned {type(pub).__name__}, not its spec's "
                              f"public_state {cls.__name__} (build one: {cls.__name__}(field=..., ...))")
     return pub
+
+
+def summary_of(mech: OnlineMechanism) -> dict[str, Any]:
+    """Return ``mech.summary()``, or ``{"summary_error": ...}`` when it crashes.
+
+    A summary is diagnostics only (no verdict reads it), so a broken one must not stop a run
+    or an audit: the error is kept in the record for the reader.
+    """
+    try:
+        out = mech.summary()
+    except Exception as e:  # noqa: BLE001  (diagnostics: any failure is recorded, not raised)
+        return {"summary_error": f"{mech.spec.name}: summary() raised {type(e).__name__}: {e}"}
+    return out if isinstance(out, dict) else {"summary_error": f"{mech.spec.name}: summary() returned "
+                                                               f"{type(out).__name__}, not a dict"}

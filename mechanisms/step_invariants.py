@@ -42,7 +42,10 @@ def checked_step(mech: OnlineMechanism, tick: int, reports: Sequence[Report]) ->
     for o in outs:
         if o.tick != tick:
             raise InvariantError(f"{mech.spec.name}: outcome of agent {o.agent} stamped tick {o.tick}, not {tick}")
-    rem = mech.remaining()
+    try:
+        rem = mech.remaining()
+    except Exception as e:  # noqa: BLE001  (a crash of the protocol's capacity report)
+        raise InvariantError(f"{mech.spec.name} tick {tick}: remaining() raised {type(e).__name__}: {e}") from e
     if rem is not None and mech.enforces_capacity and np.any(rem < -CAPACITY_TOL):
         raise InvariantError(f"{mech.spec.name} tick {tick}: capacity exceeded, remaining {rem.tolist()}", "capacity")
     return outs

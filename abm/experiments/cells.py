@@ -32,6 +32,7 @@ import pandas as pd
 
 from abm.scenario import Scenario, build_run
 from abm.versions import Versions, model_versions
+from mechanisms.online_mechanism import summary_of
 
 from .sweep import AUDIT_DEFAULTS, Task
 
@@ -118,7 +119,7 @@ def run_metrics(sc: Scenario, seed: int) -> CellOutput:
     a = model.agent_table()
     m = agent_metrics(a)
     m["mechanism"] = sc.mechanism
-    m.update(summary_metrics(model.mechanism.summary()))
+    m.update(summary_metrics(summary_of(model.mechanism)))
     m.update(procurement_metrics(sc, model))
     return CellOutput(m, a, None, model_versions(model))
 
@@ -242,7 +243,7 @@ def audit_metrics(sc: Scenario, seed: int, spec: Mapping[str, Any]) -> CellOutpu
                          "violations": sum(t.violations for t in c.claims.values()),
                          "checked": sum(t.checked for t in c.claims.values())}
                         for c in sorted(cells, key=lambda c: c.key)]
-    m.update(summary_metrics(run.model.mechanism.summary()))
+    m.update(summary_metrics(summary_of(run.model.mechanism)))
     cx = None
     for key in sorted(rep.counterexamples):
         if rep.counterexamples[key]:
