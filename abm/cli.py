@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mechanisms.errors import ConfigError
+from mechanisms.errors import ConfigError, InvariantError
 from mechanisms.registry import Registry
 
 #: The modules whose handlers carry :func:`command` (imported by :func:`main`, in this order).
@@ -79,6 +79,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", type=int, default=None, help="override the number of replications")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_allow_import(p)
 
 
 @command("run", "run a scenario file and write its tables", _run_args)
@@ -89,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
     from .runner import run_scenario, write_tables
     from .scenario import load_scenario
 
-    sc = load_scenario(args.scenario)
+    sc = load_scenario(args.scenario, allow_import=args.allow_import)
     if args.seed is not None and args.seed < 0:
         raise ConfigError("--seed", args.seed, "a non-negative integer")
     if args.replications is not None and args.replications < 1:
@@ -158,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"error: {_one_line(str(e))}", file=sys.stderr)
         return 2
+    except InvariantError as e:
+        # a mechanism that broke the protocol or a run invariant (a crash inside step, payments
+        # over the budget, ...): say which and where; `python -m abm audit` reports these as findings
+        print(f"error: the run stopped: {_one_line(str(e))} (audit the scenario with `python -m abm audit` "
+              f"for a counterexample)", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # the reader went away (``python -m abm list | head``): stop quietly, as Unix tools do;
         # stdout is pointed at devnull so the interpreter's final flush does not fail again

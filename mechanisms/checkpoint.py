@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import io
+import operator
 import pickle
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -74,9 +75,13 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         if type(obj) is np.ndarray and obj.dtype.kind in "biufc":
-            order = "F" if obj.flags.f_contiguous and not obj.flags.c_contiguous else "C"
+            flags = obj.flags
+            if obj.ndim == 1:  # one call of numpy's own frombuffer on load (same values, dtype, layout)
+                raw = obj.tobytes()
+                return np.frombuffer, (bytearray(raw) if flags.writeable else raw, obj.dtype.str)
+            order = "F" if flags.f_contiguous and not flags.c_contiguous else "C"
             raw = obj.tobytes(order=order)
-            return _array, (bytearray(raw) if obj.flags.writeable else raw, obj.dtype.str, obj.shape, order)
+            return _array, (bytearray(raw) if flags.writeable else raw, obj.dtype.str, obj.shape, order)
         return NotImplemented
 
 
@@ -96,6 +101,42 @@ class Constants(dict):
         super().__init__(values)
         self.names = names
         self.copied = tuple(k for k, v in values.items() if type(v) in (dict, list))
+        # the others are compared by identity with the live attributes (ConstantState.__getstate__)
+        self.same = tuple(k for k in values if k not in self.copied)
+        self.same_values = tuple(values[k] for k in self.same)
+
+    def current(self, state: dict[str, Any]) -> bool:
+        """Return True when ``state`` still holds these values (the same objects; equal dicts and lists)."""
+        return all(map(operator.is_, map(state.get, self.same), self.same_values)) and \
+            all(state.get(k) == self[k] for k in self.copied)
+
+
+@dataclass(frozen=True, eq=False)
+class Packing:
+    """Where a :class:`ConstantState`'s packed arrays lie in the one buffer of a snapshot.
+
+    Immutable (snapshots share it): ``items`` holds (attribute, dtype, length, byte offset).
+    """
+
+    items: tuple[tuple[str, np.dtype, int, int], ...]
+
+
+#: Packings already built, by layout (so snapshots of one state share one object).
+_PACKINGS: dict[tuple, Packing] = {}
+
+
+def _packing(arrays: list[tuple[str, np.ndarray]]) -> Packing:
+    key = tuple((k, v.dtype, v.size) for k, v in arrays)
+    hit = _PACKINGS.get(key)
+    if hit is None:
+        items, off = [], 0
+        for k, dt, n in key:
+            items.append((k, dt, n, off))
+            off += dt.itemsize * n
+        if len(_PACKINGS) > 4096:
+            _PACKINGS.clear()
+        hit = _PACKINGS[key] = Packing(tuple(items))
+    return hit
 
 
 def _shareable(v: Any, shared: tuple[type, ...]) -> bool:
@@ -120,43 +161,73 @@ class ConstantState:
     """
 
     SNAPSHOT_CONSTANTS: tuple[str, ...] = ()
+    #: Attributes holding plain writeable 1-D numeric arrays that a snapshot packs in one buffer
+    #: (see :meth:`snapshot_packed`).
+    SNAPSHOT_PACKED: tuple[str, ...] = ()
 
     def snapshot_constants(self) -> tuple[str, ...]:
         """Return the names of the attributes that no longer change."""
         return self.SNAPSHOT_CONSTANTS
 
-    def __getstate__(self) -> dict[str, Any] | tuple[Constants, dict[str, Any]]:
-        """Return (the shared :class:`Constants`, the other attributes), or the attributes when none is constant."""
+    def snapshot_packed(self) -> tuple[str, ...]:
+        """Return the names of per-copy arrays a snapshot stores as one buffer (default ``SNAPSHOT_PACKED``).
+
+        Each such attribute that holds a writeable 1-D numeric array (bool, integer, float,
+        complex) of positive length travels as bytes in one buffer shared with the others, and
+        loads as a writeable array (a view of the loaded state's own buffer) with the same
+        values, dtype and length. The arrays must not be referenced from elsewhere in the state
+        (their identity is not kept; several names holding one array are not packed).
+        """
+        return self.SNAPSHOT_PACKED
+
+    def __getstate__(self) -> dict[str, Any] | tuple[Any, ...]:
+        """Return (the shared :class:`Constants` or None, the other attributes[, packing, buffer]).
+
+        The plain attribute dict when nothing is constant and nothing is packed.
+        """
         state = self.__dict__.copy()
         fixed = state.pop("_constants", None)
         names = self.snapshot_constants()
-        if not names:
-            return state
-        if fixed is None or fixed.names != names or any(
-                state.get(k) is not v if type(v) not in (dict, list) else state.get(k) != v
-                for k, v in fixed.items()):
-            shared = (Streams, Market, frozenset, Constants) + tuple(getattr(type(self), "snapshot_shared", ()))
-            values = {}
-            for k in names:
-                v = state.get(k, _ABSENT)
-                if type(v) in (dict, list):
-                    values[k] = type(v)(v)  # a private copy: each loaded state gets its own
-                elif v is not _ABSENT and _shareable(v, shared):
-                    values[k] = v
-            fixed = self._constants = Constants(names, values)
-        for k in fixed:
-            del state[k]
-        return fixed, state
+        if names:
+            if fixed is None or (fixed.names is not names and fixed.names != names) or not fixed.current(state):
+                shared = (Streams, Market, frozenset, Constants) + tuple(getattr(type(self), "snapshot_shared", ()))
+                values = {}
+                for k in names:
+                    v = state.get(k, _ABSENT)
+                    if type(v) in (dict, list):
+                        values[k] = type(v)(v)  # a private copy: each loaded state gets its own
+                    elif v is not _ABSENT and _shareable(v, shared):
+                        values[k] = v
+                fixed = self._constants = Constants(names, values)
+            for k in fixed:
+                del state[k]
+        else:
+            fixed = None
+        packed = self.snapshot_packed()
+        if packed:
+            arrays = [(k, v) for k in packed if type(v := state.get(k)) is np.ndarray and v.ndim == 1
+                      and v.size and v.dtype.kind in "biufc" and v.flags.writeable]
+            if arrays and len({id(v) for _, v in arrays}) == len(arrays):
+                for k, _ in arrays:
+                    del state[k]
+                return fixed, state, _packing(arrays), bytearray().join([v.tobytes() for _, v in arrays])
+        return state if fixed is None else (fixed, state)
 
-    def __setstate__(self, state: dict[str, Any] | tuple[Constants, dict[str, Any]]) -> None:
+    def __setstate__(self, state: dict[str, Any] | tuple[Any, ...]) -> None:
         d = self.__dict__
         if isinstance(state, tuple):
-            fixed, live = state
-            d.update(fixed)
-            for k in fixed.copied:
-                d[k] = type(d[k])(d[k])
+            fixed, live = state[0], state[1]
+            if fixed is not None:
+                d.update(fixed)
+                for k in fixed.copied:
+                    d[k] = type(d[k])(d[k])
+                self._constants = fixed
             d.update(live)
-            self._constants = fixed
+            if len(state) == 4:
+                buf = state[3]
+                frombuffer = np.frombuffer
+                for k, dt, n, off in state[2].items:
+                    d[k] = frombuffer(buf, dt, n, off)
         else:
             d.update(state)
 
@@ -179,6 +250,9 @@ class Snapshotter:
         self._index: dict[int, int] = {}
         self._shared_types = (Streams, Market, frozenset, Constants) + tuple(shared_types)
         self._kind_cache: dict[type, bool] = {}
+        # type -> 0 (copied), 1 (shared), 2 (an array: shared when read-only and owning its data)
+        self._kinds: dict[type, int] = {}
+        self._mech_types: set[type] = set()
         self.uses_pickle = True
 
     def _is_shared(self, t: type) -> bool:
@@ -187,28 +261,43 @@ class Snapshotter:
             hit = self._kind_cache[t] = _frozen_dataclass(t) or issubclass(t, self._shared_types)
         return hit
 
+    def _kind(self, t: type) -> int:
+        if t in _ATOMIC or t is tuple or t is list or t is dict:
+            k = 0
+        elif self._is_shared(t):
+            k = 1
+        else:
+            k = 2 if t is np.ndarray else 0
+        self._kinds[t] = k
+        return k
+
     def dump(self, mech: OnlineMechanism) -> Any:
         """Return a snapshot of ``mech`` (bytes, or a deep copy when the state does not pickle)."""
-        extra = tuple(getattr(type(mech), "snapshot_shared", ()))
-        if extra and not set(extra) <= set(self._shared_types):
-            self._shared_types = self._shared_types + extra
-            self._kind_cache.clear()
+        mt = type(mech)
+        if mt not in self._mech_types:
+            extra = tuple(getattr(mt, "snapshot_shared", ()))
+            if extra and not set(extra) <= set(self._shared_types):
+                self._shared_types = self._shared_types + extra
+                self._kind_cache.clear()
+                self._kinds.clear()
+            self._mech_types.add(mt)
         if self.uses_pickle:
             buf = io.BytesIO()
             p = _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
-            shared, index, is_shared = self._shared, self._index, self._is_shared
+            shared, index, kinds, kind_of = self._shared, self._index, self._kinds, self._kind
 
             def persistent_id(obj: Any) -> int | None:
                 t = type(obj)
-                if t in _ATOMIC or t is tuple or t is list or t is dict:
+                k = kinds.get(t)
+                if k is None:
+                    k = kind_of(t)
+                if not k or (k == 2 and (obj.flags.writeable or obj.base is not None)):
                     return None
-                if is_shared(t) or (t is np.ndarray and not obj.flags.writeable and obj.base is None):
-                    k = index.get(id(obj))
-                    if k is None or shared[k] is not obj:
-                        k = index[id(obj)] = len(shared)
-                        shared.append(obj)
-                    return k
-                return None
+                k = index.get(id(obj))
+                if k is None or shared[k] is not obj:
+                    k = index[id(obj)] = len(shared)
+                    shared.append(obj)
+                return k
 
             p.persistent_id = persistent_id  # type: ignore[method-assign]
             try:

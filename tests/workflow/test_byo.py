@@ -182,3 +182,27 @@ def test_plugin_sweep_without_the_opt_in_is_refused_up_front(tmp_path):
     assert not out.exists()                                   # nothing written
     ran = subprocess.run(cmd + ["--allow-import"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert ran.returncode == 0 and "4 done, 0 failed" in ran.stdout, ran.stderr
+
+
+def test_a_mechanism_that_crashes_stops_the_run_with_one_line_naming_it(tmp_path, capsys):
+    """python -m abm run: a crash inside step is reported as the mechanism's, with its tick, exit 1."""
+    from abm.cli import main
+
+    (tmp_path / "crashy.py").write_text(
+        "import importlib.util, pathlib\n"
+        f"spec = importlib.util.spec_from_file_location('byo_tut', {str(ROOT / 'examples/byo/my_mechanism.py')!r})\n"
+        "mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)\n"
+        "import dataclasses\n"
+        "class Crashy(mod.PostedPrice):\n"
+        "    spec = dataclasses.replace(mod.PostedPrice.spec, name='crashy_tutorial')\n"
+        "    def step(self, tick, reports):\n"
+        "        if tick == 3:\n"
+        "            raise KeyError('lost')\n"
+        "        return super().step(tick, reports)\n")
+    text = (ROOT / "examples/byo/scenario.toml").read_text().replace("my_mechanism.py:PostedPrice", "crashy.py:Crashy")
+    (tmp_path / "s.toml").write_text(text)
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "s.toml"), "--allow-import", "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "crashy_tutorial tick 3: step raised KeyError" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
