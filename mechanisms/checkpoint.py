@@ -42,7 +42,7 @@ import numpy as np
 from .engine import RunRecord, apply_deviations, configuration
 from .errors import ConfigError, InvariantError
 from .market import Market
-from .online_mechanism import OnlineMechanism, published
+from .online_mechanism import OnlineMechanism, published, summary_of
 from .preferences import AgentType
 from .public_state import PublicState
 from .reports import Outcome, Report
@@ -107,8 +107,12 @@ class Constants(dict):
 
     def current(self, state: dict[str, Any]) -> bool:
         """Return True when ``state`` still holds these values (the same objects; equal dicts and lists)."""
-        return all(map(operator.is_, map(state.get, self.same), self.same_values)) and \
-            all(state.get(k) == self[k] for k in self.copied)
+        if not all(map(operator.is_, map(state.get, self.same), self.same_values)):
+            return False
+        for k in self.copied:
+            if state.get(k) != self[k]:
+                return False
+        return True
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,17 +129,19 @@ class Packing:
 _PACKINGS: dict[tuple, Packing] = {}
 
 
-def _packing(arrays: list[tuple[str, np.ndarray]]) -> Packing:
-    key = tuple((k, v.dtype, v.size) for k, v in arrays)
-    hit = _PACKINGS.get(key)
+def _packing(key: list[Any]) -> Packing:
+    """Return the :class:`Packing` of ``key`` (attribute, dtype, length, attribute, dtype, length, ...)."""
+    key_t = tuple(key)
+    hit = _PACKINGS.get(key_t)
     if hit is None:
         items, off = [], 0
-        for k, dt, n in key:
+        for i in range(0, len(key_t), 3):
+            k, dt, n = key_t[i:i + 3]
             items.append((k, dt, n, off))
             off += dt.itemsize * n
         if len(_PACKINGS) > 4096:
             _PACKINGS.clear()
-        hit = _PACKINGS[key] = Packing(tuple(items))
+        hit = _PACKINGS[key_t] = Packing(tuple(items))
     return hit
 
 
@@ -205,24 +211,31 @@ class ConstantState:
             fixed = None
         packed = self.snapshot_packed()
         if packed:
-            arrays = [(k, v) for k in packed if type(v := state.get(k)) is np.ndarray and v.ndim == 1
-                      and v.size and v.dtype.kind in "biufc" and v.flags.writeable]
-            if arrays and len({id(v) for _, v in arrays}) == len(arrays):
-                for k, _ in arrays:
+            arrays, key = [], []
+            for k in packed:
+                v = state.get(k)
+                if type(v) is np.ndarray and v.ndim == 1:
+                    dt = v.dtype
+                    if dt.kind in "biufc" and v.size and v.flags.writeable:
+                        arrays.append(v)
+                        key += (k, dt, v.size)
+            if arrays and (len(arrays) == 1 or len(set(map(id, arrays))) == len(arrays)):
+                lay = _PACKINGS.get(tuple(key)) or _packing(key)
+                for k in key[::3]:
                     del state[k]
-                return fixed, state, _packing(arrays), bytearray().join([v.tobytes() for _, v in arrays])
+                return fixed, state, lay, bytearray().join([v.tobytes() for v in arrays])
         return state if fixed is None else (fixed, state)
 
     def __setstate__(self, state: dict[str, Any] | tuple[Any, ...]) -> None:
         d = self.__dict__
-        if isinstance(state, tuple):
-            fixed, live = state[0], state[1]
+        if type(state) is tuple:
+            fixed = state[0]
             if fixed is not None:
                 d.update(fixed)
                 for k in fixed.copied:
                     d[k] = type(d[k])(d[k])
-                self._constants = fixed
-            d.update(live)
+                d["_constants"] = fixed
+            d.update(state[1])
             if len(state) == 4:
                 buf = state[3]
                 frombuffer = np.frombuffer
@@ -264,8 +277,8 @@ class Snapshotter:
     def _kind(self, t: type) -> int:
         if t in _ATOMIC or t is tuple or t is list or t is dict:
             k = 0
-        elif self._is_shared(t):
-            k = 1
+        elif self._is_shared(t) or issubclass(t, type):
+            k = 1  # classes too: the same object a pickle by name would find, without the import lookup
         else:
             k = 2 if t is np.ndarray else 0
         self._kinds[t] = k
@@ -405,22 +418,23 @@ class CheckpointedRun:
             if t % self.every == 0 and t not in self.checkpoints:
                 self.checkpoints[t] = self.snap.dump(self.mech)
                 self.snapshots_taken += 1
-            try:
+            try:  # a crash of public() stops the run at this tick like a breach in step
                 outs = checked_step(self.mech, t, self.schedule[t])
+                pub = published(self.mech) if self.record_public else None
             except InvariantError as e:
                 self.error, self.error_tick = e, t
                 break
             self.steps += 1
             for o in outs:
                 self.outcomes[o.agent] = o
-            self.public.append(published(self.mech) if self.record_public else None)
+            self.public.append(pub)
             self.tick += 1
 
     def record(self) -> RunRecord:
         """Return the baseline's :class:`RunRecord` (stepping it to the end first)."""
         if self._record is None:
             self.advance()
-            summary = self.mech.summary() if self.error is None else {}
+            summary = summary_of(self.mech) if self.error is None else {}
             self._record = RunRecord(self.seed, self.schedule, self.outcomes, self.public, summary, self.mech,
                                      self.config)
         return self._record
@@ -435,9 +449,13 @@ class CheckpointedRun:
             return hit
         if t > self.tick and self._record is None:
             self.advance(t)  # a forward sweep: step the live baseline and copy it there
+        if self.error is not None and t > self.error_tick:
+            # the truthful run never reached tick t: there is no state to replay from
+            raise InvariantError(f"the truthful run stopped at tick {self.error_tick} ({self.error}), before tick {t}",
+                                 getattr(self.error, "claim", None))
         if t in self.checkpoints:
             snap = self.checkpoints[t]
-        elif t == self.tick and self._record is None:
+        elif t == self.tick and self._record is None and self.error is None:  # (a failed step left the live state half-done)
             snap = self.snap.dump(self.mech)
             self.snapshots_taken += 1
         else:
@@ -475,8 +493,9 @@ class CheckpointedRun:
         refuses) propagates.
         """
         dev = {int(a): t for a, t in deviations.items()}
-        first = min(ticks[a] for a in dev)
-        last = max(ticks[a] for a in dev)
+        dev_ticks = {ticks[a] for a in dev}
+        first = min(dev_ticks)
+        last = max(dev_ticks)
         mech = self.state_before(first)
         if streams is not None:
             mech.streams = streams
@@ -484,28 +503,29 @@ class CheckpointedRun:
         outcomes: dict[int, Outcome] = {}
         public: list[PublicState | None] = []
         states: dict[int, OnlineMechanism] = {}
-        dev_ticks = {ticks[a] for a in dev}
-        res = Replay(dict(dev), outcomes, first, stop, states=states)
+        res = Replay(dev, outcomes, first, stop, states=states)  # dev: this replay's own dict
+        schedule = self.schedule
         for t in range(first, stop + 1):
-            reps = self.schedule[t]
+            reps = schedule[t]
             if t in dev_ticks:
                 reps = [Report(r.agent, dev[r.agent]) if r.agent in dev else r for r in reps]
                 if keep_states:
                     states[t] = self.snap.load(self.snap.dump(mech))
             try:
                 outs = checked_step(mech, t, reps)
+                pub = published(mech) if to_end and self.record_public else None
             except InvariantError as e:
                 res.error, res.error_tick, res.stop_tick = e, t, t
                 break
             for o in outs:
                 outcomes[o.agent] = o
             if to_end:
-                public.append(published(mech) if self.record_public else None)
+                public.append(pub)
         if to_end and res.error is None:
             base = self.record()
             full = {**base.outcomes, **outcomes}
             sched = apply_deviations(self.schedule, dev)
-            res.record = RunRecord(self.seed, sched, full, base.public[:first] + public, mech.summary(), mech,
+            res.record = RunRecord(self.seed, sched, full, base.public[:first] + public, summary_of(mech), mech,
                                    self.config)
         return res
 
@@ -528,12 +548,13 @@ def replay_from_scratch(factory: Factory, schedule: Sequence[Sequence[Report]], 
     for t, reports in enumerate(sched):
         try:
             outs = checked_step(mech, t, reports)
+            pub = published(mech)
         except InvariantError as e:
             err = e
             break
         for o in outs:
             outcomes[o.agent] = o
-        public.append(published(mech))
-    summary = mech.summary() if err is None else {}
+        public.append(pub)
+    summary = summary_of(mech) if err is None else {}
     return RunRecord(int(seed), sched, outcomes, public, summary, mech, config), err
 

@@ -166,20 +166,28 @@ def check_deviation(replayer: Replayer, deviation: Deviation, true_types: Mappin
     path = path or options.path
     kind = PATHS.get(path, path)
     if replayed is None:
-        keep = any(c.key == "gsp1" for c in claims) and deviation.size > 1
+        keep = deviation.size > 1 and any(c.key == "gsp1" for c in claims)
         replayed = replayer.replay(deviation, path, to_end=to_end, keep_states=keep) if kind != "full" else \
             replayer.replay(deviation, "full")
     truth_map = replayed.baseline.outcomes
-    truth = {a: truth_map[a] for a in deviation.reports if a in truth_map}
-    served = all(a in replayed.outcomes and a in truth for a in deviation.reports)
-    comps = {a: compare(true_types[a], truth[a], replayed.outcomes[a]) for a in deviation.reports} if served else {}
-    case = DeviationCase(deviation, true_types, truth, dict(replayed.outcomes), comps, replayer, replayed, options)
+    got = replayed.outcomes
+    truth: dict[int, Outcome] = {}
+    served = True
+    for a in deviation.reports:
+        if a in truth_map:
+            truth[a] = truth_map[a]
+        else:
+            served = False
+        if a not in got:
+            served = False
+    comps = {a: compare(true_types[a], truth[a], got[a]) for a in deviation.reports} if served else {}
+    case = DeviationCase(deviation, true_types, truth, dict(got), comps, replayer, replayed, options)
     results: dict[str, ClaimResult] = {}
     run_results: dict[str, list[ClaimResult]] = {}
     skip = skip or {}
-    keys = {c.key for c in claims}
     err = replayed.error
     if err is not None:
+        keys = {c.key for c in claims}
         covered = getattr(err, "claim", None)
         if covered in keys:
             run_results[covered] = [ClaimResult(covered, VIOLATED, "invariant breach",

@@ -187,6 +187,14 @@ def sampled_supports(replayer: Replayer, reports: Mapping[int, AgentType], agent
     return {a: frozenset(s) for a, s in out.items()}
 
 
+def _case_base(case: DeviationCase):
+    """Return the checkpointed baseline of the case's deviation (looked up once per case)."""
+    base = case.cache.get("_base")
+    if base is None:
+        base = case.cache["_base"] = case.replayer.base_for(case.deviation.reports)
+    return base
+
+
 def _query_state(case: DeviationCase, agent: int, deviating: bool):
     """Return a copy of the mechanism just before ``agent``'s tick (truthful or deviating run)."""
     rp = case.replayer
@@ -196,8 +204,10 @@ def _query_state(case: DeviationCase, agent: int, deviating: bool):
         if st is not None:
             return st
         return None
-    base = rp.base_for(case.deviation.reports)
-    cache = rp.__dict__.setdefault("_query_states", {})
+    base = _case_base(case)
+    cache = rp.__dict__.get("_query_states")
+    if cache is None:
+        cache = rp.__dict__.setdefault("_query_states", {})
     st = cache.get((base, t))
     if st is None:
         if len(cache) > 8:
@@ -213,14 +223,20 @@ def _truthful_distribution(case: DeviationCase, agent: int) -> dict[int, float] 
     agent (each still checks its realised truthful outcome against it).
     """
     rp = case.replayer
-    key = (rp.base_for(case.deviation.reports), agent)
-    cache = rp.__dict__.setdefault("_truthful_distributions", {})
-    if key not in cache:
+    key = (_case_base(case), agent)
+    cache = rp.__dict__.get("_truthful_distributions")
+    if cache is None:
+        cache = rp.__dict__.setdefault("_truthful_distributions", {})
+    hit = cache.get(key, _MISSING)
+    if hit is _MISSING:
         if len(cache) > 4096:
             cache.clear()
         st = _query_state(case, agent, False)
-        cache[key] = declared_distribution(st, agent, case.true_types[agent]) if st is not None else None
-    return cache[key]
+        hit = cache[key] = declared_distribution(st, agent, case.true_types[agent]) if st is not None else None
+    return hit
+
+
+_MISSING = object()
 
 
 def supports(case: DeviationCase) -> tuple[dict[int, frozenset[int]], dict[int, frozenset[int]], str]:

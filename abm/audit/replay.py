@@ -172,6 +172,12 @@ class Replayer:
 
     def base_for(self, agents: Iterable[int]) -> CheckpointedRun:
         """Return the checkpointed baseline where ``agents`` report truthfully."""
+        truthful = self._truthful
+        for a in agents:
+            if not (truthful.get(a) or self.reports_truthfully(a)):
+                break
+        else:
+            return self.base  # the usual case: the schedule has them truthful
         fix = {a: self.true_types[a] for a in agents if not self.reports_truthfully(a)}
         if not fix:
             return self.base
@@ -219,15 +225,20 @@ class Replayer:
 
     def protocol(self, deviation: Deviation, to_end: bool = False, keep_states: bool = False) -> Replayed:
         """Return the deviation replayed through the protocol from the baseline's checkpoint."""
-        ticks = {a: self.tick_of(a) for a in deviation.reports}
-        base = self.base_for(deviation.reports)
-        r = base.replay(dict(deviation.reports), ticks, to_end=to_end, keep_states=keep_states)
+        reports = deviation.reports
+        tick = self._tick
+        ticks = {a: tick[a] if a in tick else self.tick_of(a) for a in reports}
+        base = self.base_for(reports)
+        r = base.replay(reports, ticks, to_end=to_end, keep_states=keep_states)
         self.protocol_replays += 1
         # the baseline's own outcomes of the deviators (after the replay: a forward sweep
         # snapshots the live baseline state, which advancing first would move past)
-        base.advance(max(ticks.values()) + 1)
+        last = max(ticks.values()) + 1
+        if base.tick < last:
+            base.advance(last)
         baseline = base.record() if to_end else _LazyRecord(base)  # type: ignore[assignment]
-        outs = {a: r.outcomes[a] for a in deviation.reports if a in r.outcomes}
+        got = r.outcomes
+        outs = {a: got[a] for a in reports if a in got}
         return Replayed(deviation, outs, baseline, "protocol", r.record, r.error, r.error_tick, r.states)
 
     def replay(self, deviation: Deviation, path: str = "protocol", *, to_end: bool = False,
@@ -238,10 +249,13 @@ class Replayer:
         for this deviation); ``"shortcut"`` falls back to the protocol path when the mechanism
         refuses (``NotImplementedError``, or ``ConfigError`` as OCAM raises for sample agents).
         """
-        require(path in PATHS, "path", path, f"one of {sorted(PATHS)}")
+        kind = PATHS.get(path)
+        if kind is None:
+            require(False, "path", path, f"one of {sorted(PATHS)}")
+        tick = self._tick
         for a in deviation.reports:
-            self.tick_of(a)
-        kind = PATHS[path]
+            if a not in tick:
+                self.tick_of(a)
         if kind == "full":
             run, err = self.full(deviation)
             base = self.baseline(deviation.reports)

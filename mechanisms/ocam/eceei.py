@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from ..errors import require
+from ..errors import InvariantError, require
 from ..market import FAST_GOODS, masks_to_items, masks_to_matrix
 from ..preferences import BundleRanking
 
@@ -584,8 +584,11 @@ def solve_eceei(rankings: Sequence[BundleRanking] | Mapping[BundleRanking, float
     return cert
 
 
-class UnconvergedError(RuntimeError):
+class UnconvergedError(InvariantError):
     """Raised when a solve must clear exactly and did not (OCAM ``on_unconverged = "error"``).
+
+    An :class:`InvariantError` (the run cannot go on as the configuration demands), so it stops
+    a run with its own name and the auditor reports it as a finding, never as a crash.
 
     Attributes:
         certificate: the best certificate found (its ``error`` and ``problems`` say how far off).

@@ -18,6 +18,7 @@ share of online agents it changed).
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import warnings
@@ -139,17 +140,26 @@ class RandomBudget:
     Immutable once built (checkpoints share it between snapshots).
     """
 
-    __slots__ = ("budgets", "probs", "cum")
+    __slots__ = ("budgets", "probs", "cum", "budget_list", "prob_list", "_cum_list")
 
     def __init__(self, pairs: Sequence[tuple[float, float]]):
         pairs = sorted(pairs)
         self.budgets = np.array([b for b, _ in pairs], dtype=np.float64)
         self.probs = np.array([q for _, q in pairs], dtype=np.float64)
         self.cum = np.cumsum(self.probs)
+        # the same float64 values as Python floats (hot paths index them without numpy scalars)
+        self.budget_list: list[float] = self.budgets.tolist()
+        self.prob_list: list[float] = self.probs.tolist()
+        self._cum_list: list[float] = self.cum.tolist()
 
     def draw(self, u: float) -> int:
-        """Return the index of the realisation selected by the uniform draw ``u`` (inverse CDF)."""
-        return min(int(np.searchsorted(self.cum, u * self.cum[-1], side="right")), self.budgets.size - 1)
+        """Return the index of the realisation selected by the uniform draw ``u`` (inverse CDF).
+
+        The first index whose cumulative probability exceeds ``u`` times the total (numpy's
+        ``searchsorted(cum, u * cum[-1], side="right")``, on the same float64 values).
+        """
+        cum = self._cum_list
+        return min(bisect.bisect_right(cum, u * cum[-1]), len(cum) - 1)
 
     def pairs(self) -> list[tuple[float, float]]:
         """Return (budget, probability) pairs."""
@@ -267,6 +277,8 @@ class OCAM(ConstantState, OnlineMechanism):
     )
     #: Immutable once built: shared, not copied, by state snapshots (mechanisms.checkpoint).
     snapshot_shared = (RandomBudget, ECEEICertificate, _FixedDict, _FixedList, _BestBundles)
+    #: Per-copy arrays that a state snapshot packs in one buffer (mechanisms.checkpoint.ConstantState).
+    SNAPSHOT_PACKED = ("_used", "_sample_used", "_chunk_agents", "_chunk_bundles", "_chunk_budgets")
 
     # ---- configuration ------------------------------------------------------------------
     def validate(self) -> None:
@@ -307,7 +319,7 @@ class OCAM(ConstantState, OnlineMechanism):
         self._n_log = 0
         self._chunks: _FixedList = _FixedList()  # replaced, never changed: snapshots share it whole
         self._new_chunk()
-        self._arrived = 0
+        self._arrived = bytearray((self.n + 7) // 8)  # bit a: agent a has arrived (grown on demand)
         self._sample_agents: set[int] | frozenset[int] = set()
         self._hard_affected = 0
         self._online = 0
@@ -324,11 +336,20 @@ class OCAM(ConstantState, OnlineMechanism):
         return FIXED_AFTER_SAMPLE if self.certificate is not None else IN_SAMPLE
 
     def _new_chunk(self) -> None:
-        bundles = np.zeros(LOG_CHUNK, dtype=np.int64 if self.market.goods.m <= 62 else object)
-        self._chunk = (np.zeros(LOG_CHUNK, dtype=np.int64), bundles, np.zeros(LOG_CHUNK))
+        # the open chunk: three attributes, which a state snapshot packs in one buffer
+        # (SNAPSHOT_PACKED; object-dtype bundles, for m > 62, travel as an ordinary array)
+        self._chunk_agents = np.zeros(LOG_CHUNK, dtype=np.int64)
+        self._chunk_bundles = np.zeros(LOG_CHUNK, dtype=np.int64 if self.market.goods.m <= 62 else object)
+        self._chunk_budgets = np.zeros(LOG_CHUNK)
+
+    @property
+    def _chunk(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The open chunk of the log: (agents, bundles, budgets)."""
+        return self._chunk_agents, self._chunk_bundles, self._chunk_budgets
 
     def _has_arrived(self, agent: int) -> bool:
-        return agent >= 0 and (self._arrived >> agent) & 1 == 1
+        i = agent >> 3
+        return agent >= 0 and i < len(self._arrived) and (self._arrived[i] >> (agent & 7)) & 1 == 1
 
     def _phase_of(self, agent: int) -> str | None:
         if not self._has_arrived(agent):
@@ -409,19 +430,19 @@ class OCAM(ConstantState, OnlineMechanism):
         purpose-keyed streams keep every other draw unchanged either way.
         """
         rb = self._f.get(d, self._unseen)
-        if rb.budgets.size == 1:
+        if len(rb.budget_list) == 1:
             return rb, 0
         u = _budget_uniform(self.streams, agent)
         return rb, rb.draw(u)
 
     def _choose(self, d: BundleRanking, rb: RandomBudget, k: int, blocked: int) -> int:
         if blocked:
-            return d.best_affordable(self._prices, float(rb.budgets[k]), blocked)
+            return d.best_affordable(self._prices, rb.budget_list[k], blocked)
         return self._choice(d, rb, k)[0]
 
     def _choice(self, d: BundleRanking, rb: RandomBudget, k: int) -> tuple[int, float, np.ndarray]:
         """Return (bundle, cost, 0/1 vector) of d's best affordable bundle at realisation k."""
-        return self._best(d, float(rb.budgets[k]))
+        return self._best(d, rb.budget_list[k])
 
     def _best(self, d: BundleRanking, budget: float) -> tuple[int, float, np.ndarray]:
         """Return (bundle, cost, 0/1 vector) of d's most preferred bundle costing at most ``budget``.
@@ -436,8 +457,10 @@ class OCAM(ConstantState, OnlineMechanism):
         if hit is None:
             b = d.best_affordable(self._prices, budget)
             x = bundle_vector(b, self._cap.size)
+            cost = float(self._prices @ x)
+            x = x.astype(np.float64)  # the same 0/1 values; adds to the float usage without a cast
             x.flags.writeable = False
-            hit = (b, float(self._prices @ x), x)
+            hit = (b, cost, x)
             if len(cache) >= _BEST_CACHE_SIZE:
                 cache.clear()
             cache[d, budget] = hit
@@ -446,17 +469,17 @@ class OCAM(ConstantState, OnlineMechanism):
     def _serve_online(self, tick: int, agent: int, d: BundleRanking) -> BundleOutcome:
         blocked = self._blocked_now()
         rb, k = self._budget_for(agent, d)
-        b, cost, x = self._choice(d, rb, k)
+        budget = rb.budget_list[k]
+        b, cost, x = self._choice(d, rb, k)  # (subclasses refine _choice)
         if blocked:
             self._blocked_at[agent] = blocked
-            hb = d.best_affordable(self._prices, float(rb.budgets[k]), blocked)
+            hb = d.best_affordable(self._prices, budget, blocked)
             if hb != b:
                 self._hard_affected += 1
                 b, cost = hb, self._cost(hb)
                 x = bundle_vector(hb, self._cap.size)
         self._used += x
         self._online += 1
-        budget = float(rb.budgets[k])
         self._log(agent, b, budget)
         return BundleOutcome(agent, tick, b, budget, cost, "online")
 
@@ -465,16 +488,22 @@ class OCAM(ConstantState, OnlineMechanism):
 
     def _log(self, agent: int, b: int, budget: float) -> None:
         k = self._n_log % LOG_CHUNK
-        a, x, y = self._chunk
-        a[k], x[k], y[k] = agent, b, budget
+        self._chunk_agents[k] = agent
+        self._chunk_bundles[k] = b
+        self._chunk_budgets[k] = budget
         self._n_log += 1
-        self._arrived |= 1 << agent
+        arrived, i = self._arrived, agent >> 3
+        if i >= len(arrived):
+            arrived.extend(bytes(i + 1 - len(arrived)))
+        arrived[i] |= 1 << (agent & 7)
         if self.certificate is None:
             self._sample_agents.add(agent)
         if k == LOG_CHUNK - 1:
-            for arr in self._chunk:
+            # frozen copies that own their data (the open chunk may be a view of a snapshot's buffer)
+            full = tuple(np.array(arr) for arr in self._chunk)
+            for arr in full:
                 arr.flags.writeable = False
-            self._chunks = _FixedList([*self._chunks, self._chunk])
+            self._chunks = _FixedList([*self._chunks, full])
             self._new_chunk()
 
     def step(self, tick: int, reports: Sequence[Report]) -> list[Outcome]:
@@ -540,16 +569,20 @@ class OCAM(ConstantState, OnlineMechanism):
         """
         if self.certificate is None:
             raise ConfigError("ocam.phase", "sample", "the online phase (prices exist only after the sample)")
-        require(isinstance(declared, BundleRanking) and declared.m == self.market.goods.m, "declared",
-                declared, f"a BundleRanking over {self.market.goods.m} goods")
+        if not (isinstance(declared, BundleRanking) and declared.m == self.market.goods.m):
+            require(False, "declared", declared, f"a BundleRanking over {self.market.goods.m} goods")
         # an agent that has not arrived yet meets the goods exhausted now (the state at its arrival)
-        blocked = self._blocked_at.get(agent, self._blocked_now()) if agent is not None else 0
+        if agent is None:
+            blocked = 0
+        else:
+            blocked = self._blocked_at.get(agent)
+            if blocked is None:
+                blocked = self._blocked_now()
         rb = self._f.get(declared, self._unseen)
         out: dict[int, float] = {}
-        for k in range(rb.budgets.size):
-            b = declared.best_affordable(self._prices, float(rb.budgets[k]), blocked) if blocked else \
-                self._best(declared, float(rb.budgets[k]))[0]
-            out[b] = out.get(b, 0.0) + float(rb.probs[k])
+        for budget, q in zip(rb.budget_list, rb.prob_list):
+            b = declared.best_affordable(self._prices, budget, blocked) if blocked else self._best(declared, budget)[0]
+            out[b] = out.get(b, 0.0) + q
         return out
 
     def unilateral_outcome(self, report: Report, tick: int) -> Outcome:

@@ -276,3 +276,23 @@ def test_a_mechanism_that_crashes_in_step_is_a_finding_naming_it_and_the_tick_no
     assert rep.flagged
     text = "\n".join(rep.verdicts())
     assert "test_crashes tick 7: step raised ZeroDivisionError: boom" in text, text
+
+
+def test_a_crash_of_public_stops_the_truthful_run_and_later_deviations_are_not_audited():
+    import dataclasses
+
+    from mechanisms.procurement import Mechanism2
+
+    class PublicCrashes(Mechanism2):
+        spec = dataclasses.replace(Mechanism2.spec, name="test_public_crashes", mutant_of="bf_mech2")
+
+        def public(self):
+            if self._n_rec >= 3:
+                raise KeyError("nope")
+            return super().public()
+
+    market, types, sched, seed, devs = FAMILIES["procurement"].build()
+    rep = audit(lambda: PublicCrashes(market, p=0.0), sched, types, seed, devs[:10])
+    text = "\n".join(rep.verdicts())
+    assert rep.flagged and "test_public_crashes: public() raised KeyError" in text, text
+    assert "not audited" in text and "CHECKPOINT REPLAY INCONSISTENT" not in text, text
