@@ -71,6 +71,14 @@ def add_allow_import(p: argparse.ArgumentParser, what: str = "the scenario name"
                    help=f"let {what} a mechanism class to import (module:Class)")
 
 
+def check_seed_and_replications(args: argparse.Namespace) -> None:
+    """Raise :class:`ConfigError` naming ``--seed`` or ``--replications`` for a value out of range."""
+    if getattr(args, "seed", None) is not None and args.seed < 0:
+        raise ConfigError("--seed", args.seed, "a non-negative integer")
+    if getattr(args, "replications", None) is not None and args.replications < 1:
+        raise ConfigError("--replications", args.replications, "a positive integer")
+
+
 def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--out", default=None, help="output directory (default: results/<scenario name>)")
@@ -91,10 +99,7 @@ def _run(args: argparse.Namespace) -> int:
     from .scenario import load_scenario
 
     sc = load_scenario(args.scenario, allow_import=args.allow_import)
-    if args.seed is not None and args.seed < 0:
-        raise ConfigError("--seed", args.seed, "a non-negative integer")
-    if args.replications is not None and args.replications < 1:
-        raise ConfigError("--replications", args.replications, "a positive integer")
+    check_seed_and_replications(args)
     out = pathlib.Path(args.out) if args.out else pathlib.Path("results") / re.sub(r"[^A-Za-z0-9_.-]+", "-", sc.name)
     if out.exists() and any(out.iterdir()) and not args.overwrite:
         raise ConfigError("--out", str(out), "a new or empty directory (pass --overwrite to replace it)")

@@ -13,8 +13,7 @@ import argparse
 import pathlib
 from typing import Any
 
-from abm.cli import add_allow_import, command
-from mechanisms.errors import ConfigError
+from abm.cli import add_allow_import, check_seed_and_replications, command
 
 
 def _audit_args(p: argparse.ArgumentParser) -> None:
@@ -42,10 +41,7 @@ def _audit(args: argparse.Namespace) -> int:
     from .nearest import annotate_verdicts
 
     sc = load_scenario(args.scenario, allow_import=args.allow_import)
-    if args.seed is not None and args.seed < 0:
-        raise ConfigError("--seed", args.seed, "a non-negative integer")
-    if args.replications is not None and args.replications < 1:
-        raise ConfigError("--replications", args.replications, "a positive integer")
+    check_seed_and_replications(args)
     seed = sc.seed if args.seed is None else args.seed
     spec = dict(sc.audit)
     opts = audit_options_from_table(spec)  # every AuditOptions field of the validated [audit] table

@@ -17,7 +17,7 @@ empirical mass; in the prior it is a type of mass zero (footnote 2 of Section 2.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ from .market import SEMMarket, period_masses, sem_market_of
 from .rounding import dependent_rounding
 
 #: Equilibria of identical fundamentals, shared by runs with ``memoize=True`` (see the ParamSpec).
-_MEMO: dict[tuple, tuple[EquilibriumProblem, dict[WeakOrder, int], EquilibriumResult]] = {}
+_MEMO: dict[tuple, tuple[Any, dict[WeakOrder, int], Any]] = {}  # SEM and fully online SEM problems/results
 
 PAPER = "Highsmith, How to Use Prices for Efficient Online Matching (SEM paper)"
 
@@ -89,6 +89,22 @@ def _round_and_record(tick: int, reports: Sequence[Report], lots: np.ndarray, re
     remaining -= used
     return [ObjectOutcome(r.agent, tick, int(x), tuple(float(v) for v in lots[k]))
             for k, (r, x) in enumerate(zip(reports, objs))]
+
+
+def memoized(key: tuple | None, solve: Callable[[], tuple]) -> tuple:
+    """Return ``solve()``, shared through :data:`_MEMO` under ``key`` (None: not memoized).
+
+    ``memoize=True`` runs of SEM and the fully online SEM reuse the equilibrium of identical
+    fundamentals; the memo is cleared past 200,000 entries (memory stays bounded).
+    """
+    if key is None:
+        return solve()
+    hit = _MEMO.get(key)
+    if hit is None:
+        if len(_MEMO) > 200_000:
+            _MEMO.clear()
+        hit = _MEMO[key] = solve()
+    return hit
 
 
 def objects_public(d: dict[str, Any], stock_key: str) -> ObjectsPublic:
@@ -201,16 +217,12 @@ class SequentialEquilibriumMechanism(OnlineMechanism):
             # differently must never read or write another mechanism's equilibria
             key = (type(self), tuple(sorted(self.params.items())), self.sem, self.period_budgets(), tick,
                    frozenset(Counter(declared).items()), self._remaining.tobytes())
-        hit = _MEMO.get(key) if key is not None else None
-        if hit is None:
+
+        def solve() -> tuple:
             pb, type_of = self.problem_for(tick, declared)
-            res = solve_equilibrium(pb, zeta)
-            if key is not None:
-                if len(_MEMO) > 200_000:
-                    _MEMO.clear()
-                _MEMO[key] = (pb, type_of, res)
-        else:
-            pb, type_of, res = hit
+            return pb, type_of, solve_equilibrium(pb, zeta)
+
+        pb, type_of, res = memoized(key, solve)
         before = self._remaining.copy()
         lots = np.array([res.lotteries[type_of[d]] for d in declared])
         outs = _round_and_record(tick, reports, lots, self._remaining,

@@ -63,15 +63,13 @@ from .demand import lottery_demand, rtb_lottery_quad
 from .lindahl import SELECTIONS, LindahlProblem, LindahlResult, check_lindahl, solve_lindahl
 from .market import default_budgets, period_masses
 from .mechanism import (PAPER, SequentialEquilibriumMechanism, _check_reports, _null_outcomes, _round_and_record,
-                        clearing_summary, objects_public)
+                        clearing_summary, memoized, objects_public)
 from .online_market import ONLINE_BUDGET, OnlineSEMMarket, online_market_of
 
 #: Re-solving rules (see the module docstring).
 RESOLVE_RULES = ("every_period", "once")
 #: What happens to realised supply above its expectation.
 SURPLUS_RULES = ("offer", "hold")
-
-_MEMO: dict[tuple, tuple[LindahlProblem, dict[WeakOrder, int], LindahlResult]] = {}
 
 
 @dataclass
@@ -256,18 +254,16 @@ class OnlineSEM(OnlineMechanism):
         else:
             key = None
             if self.params["memoize"]:
-                key = (self.online, self.params["selection"], self.params["plan"], tick, frozenset(Counter(declared).items()),
-                       offered.tobytes())
-            hit = _MEMO.get(key) if key is not None else None
-            if hit is None:
+                # the class and every parameter belong to the key (a mutant overriding solve()
+                # must never share the faithful mechanism's equilibria)
+                key = (type(self), tuple(sorted(self.params.items())), self.online, tick,
+                       frozenset(Counter(declared).items()), offered.tobytes())
+
+            def solve() -> tuple:
                 pb, type_of = self.problem_for(tick, declared, offered)
-                res = self.solve(pb)
-                if key is not None:
-                    if len(_MEMO) > 200_000:
-                        _MEMO.clear()
-                    _MEMO[key] = (pb, type_of, res)
-            else:
-                pb, type_of, res = hit
+                return pb, type_of, self.solve(pb)
+
+            pb, type_of, res = memoized(key, solve)
             prices = res.prices[0]
             lots = np.array([res.lotteries[type_of[d]] for d in declared])
         remaining = offered.copy()

@@ -93,6 +93,21 @@ def test_paper_example_mutant_without_time_tax_is_caught():
     assert caught >= 3
 
 
+def test_memoized_equilibria_are_never_shared_between_a_mechanism_and_its_mutant():
+    """memoize=True: the memo key holds the class and every parameter (mechanisms.sem.mechanism.memoized)."""
+    mk = doubling_market(4)
+    arr = np.array([[2], [2]])
+    for seed in range(6):
+        sched = schedule_of(mk.sample_arrivals(np.random.default_rng(seed)))
+        lots = {}
+        for name in ("sem_online", "mutant_sem_online_no_time_tax"):
+            for memo in (True, False):
+                run = run_schedule(lambda n=name, m=memo: make_mechanism(n, mk.market(arr), {"memoize": m}), sched, seed)
+                lots[name, memo] = [run.outcomes[a].lottery for a in sorted(run.outcomes)]
+        assert lots["sem_online", True] == lots["sem_online", False]
+        assert lots["mutant_sem_online_no_time_tax", True] == lots["mutant_sem_online_no_time_tax", False]
+
+
 def test_surplus_hold_breaks_greedy_and_offer_does_not():
     mk = doubling_market(4, rate=0.25)
     arr = np.array([[3], [0]])          # 3 units at period 1, expected 1
