@@ -684,6 +684,14 @@ class _Auditor:
                     s = rp.incremental(a, rep)
                 except (NotImplementedError, ConfigError):
                     continue
+                except Exception as e:  # noqa: BLE001  (an untrusted accelerator that crashes: a finding)
+                    v["shortcut_checked"] += 1
+                    v["shortcut_bad"] += 1
+                    self.report.add_finding(Finding(
+                        "shortcut", f"{d.label} deviation of agent {a}: the mechanism's unilateral_outcome raised "
+                        f"{type(e).__name__}: {e}; its own online run gives {_fmt(ref.outcomes, [a])}",
+                        d, dict(ref.outcomes), {}))
+                    continue
                 v["shortcut_checked"] += 1
                 if s != ref.outcomes.get(a):
                     v["shortcut_bad"] += 1

@@ -151,7 +151,12 @@ def declared_distribution(state, agent: int, declared: AgentType) -> dict[int, f
         d = fn(declared, agent)
     except (NotImplementedError, ConfigError):
         return None
-    return {int(b): float(q) for b, q in d.items() if q > 0}
+    except Exception:  # noqa: BLE001  (an accelerator that crashes is not used: supports are sampled instead)
+        return None
+    try:
+        return {int(b): float(q) for b, q in d.items() if q > 0}
+    except (AttributeError, TypeError, ValueError):  # not a mapping of bundle -> probability: not used either
+        return None
 
 
 def sampled_supports(replayer: Replayer, reports: Mapping[int, AgentType], agents: tuple[int, ...],

@@ -279,6 +279,10 @@ class Replayer:
                     self.shortcut_replays -= 1
                     if path == "incremental":
                         raise
+                except Exception:  # noqa: BLE001  (a crashing shortcut answers nothing: the protocol does)
+                    self.shortcut_replays -= 1
+                    if path == "incremental":
+                        raise
         return self.protocol(deviation, to_end=to_end, keep_states=keep_states)
 
     def describe(self) -> dict[str, Any]:

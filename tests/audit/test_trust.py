@@ -296,3 +296,25 @@ def test_a_crash_of_public_stops_the_truthful_run_and_later_deviations_are_not_a
     text = "\n".join(rep.verdicts())
     assert rep.flagged and "test_public_crashes: public() raised KeyError" in text, text
     assert "not audited" in text and "CHECKPOINT REPLAY INCONSISTENT" not in text, text
+
+
+def test_crashing_accelerators_are_findings_or_unused_never_a_crash(ocam):
+    """unilateral_outcome raising: a shortcut finding; outcome_distribution raising: supports sampled."""
+    import dataclasses
+
+    from mechanisms.ocam import OCAM
+
+    class CrashingAccelerators(OCAM):
+        spec = dataclasses.replace(OCAM.spec, name="test_crashing_accelerators", mutant_of="ocam")
+
+        def unilateral_outcome(self, report, tick):
+            raise RuntimeError("no shortcut today")
+
+        def outcome_distribution(self, declared, agent):
+            raise RuntimeError("no distribution today")
+
+    market, types, sched, params, devs = ocam
+    rep = audit(lambda: CrashingAccelerators(market, **params), sched, types, 3, devs, ["gsp1"])
+    text = "\n".join(rep.verdicts())
+    assert "unilateral_outcome raised RuntimeError: no shortcut today" in text, text
+    assert "supports sampled" in text and "supports declared" not in text, text
