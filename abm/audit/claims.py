@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from mechanisms.engine import RunRecord
-from mechanisms.errors import ConfigError
+from mechanisms.errors import ConfigError, InvariantError
 from mechanisms.preferences import AgentType, BundleRanking, Cost
 from mechanisms.reports import BundleOutcome, HireOutcome, ObjectOutcome, Outcome
 from mechanisms.spec import Claim
@@ -184,7 +184,10 @@ def sampled_supports(replayer: Replayer, reports: Mapping[int, AgentType], agent
             cr.advance(max(ticks.values()) + 1)
             got = {a: cr.outcomes.get(a) for a in agents}
         else:
-            got = cr.replay(dict(reports), ticks).outcomes
+            try:
+                got = cr.replay(dict(reports), ticks).outcomes
+            except InvariantError:  # this draw's truthful run broke down before the agents' ticks
+                continue  # (the run under the audit's own seed is the one whose breakdowns are reported)
         for a in agents:
             o = got.get(a)
             if o is not None:
