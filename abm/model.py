@@ -71,7 +71,9 @@ TICK_COLUMNS = ["tick", "arrivals", "remaining", "prices"]
 
 def _release_agent_counter(model: mesa.Model) -> None:
     """Drop ``model`` from Mesa's class-level agent-id counters (the model is freed with its last reference)."""
-    mesa.Agent._ids.pop(model, None)
+    ids = getattr(mesa.Agent, "_ids", None)  # a Mesa 3.3 internal: absent in other versions, then nothing to do
+    if isinstance(ids, dict):
+        ids.pop(model, None)
 
 
 class AllocationModel(mesa.Model):
