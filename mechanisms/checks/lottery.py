@@ -66,8 +66,9 @@ def _sd_program(orders: Sequence[WeakOrder], lotteries: np.ndarray, supply: Sequ
                 masses: Sequence[float] | None, tol: float):
     """Return the pieces of the SD-improvement LP of :func:`ordinal_efficiency_lp`.
 
-    (c, A_ub, b_ub, A_eq, base, Us, w, n): minimising c x is maximising the weighted sum of
-    every agent's cumulative SD sums; rows of A_ub are "a'_i SD-dominates a_i" then supply.
+    (c, A_ub, b_ub, A_eq, base, n): minimising c x is maximising the weighted sum of every
+    agent's cumulative SD sums (``base`` is that sum for the given allocation); rows of A_ub are
+    "a'_i SD-dominates a_i", then supply; A_eq makes each row a lottery; n options per agent.
     """
     from scipy.sparse import lil_matrix
 
