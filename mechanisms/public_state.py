@@ -32,21 +32,30 @@ from .errors import ConfigError, require
 from .preferences import BundleRanking
 
 
-def _floats(x: Sequence[float] | None, field: str) -> tuple[float, ...] | None:
-    """Return ``x`` as a tuple of floats (None stays None); raise ConfigError naming ``field``."""
+def _floats(x: Sequence[float] | None, field: str, owner: object = None) -> tuple[float, ...] | None:
+    """Return ``x`` as a tuple of floats (None stays None); raise ConfigError naming ``field``.
+
+    With ``owner`` (a public state), the field is named ``<Class of owner>.<field>``; the name
+    is built only on failure (construction is on every tick's path).
+    """
     if x is None:
         return None
     try:
         return tuple(map(float, x))
     except (TypeError, ValueError):
-        raise ConfigError(field, x, "a sequence of numbers or None") from None
+        raise ConfigError(_name(owner, field), x, "a sequence of numbers or None") from None
 
 
-def _ints(x: Sequence[int], field: str) -> tuple[int, ...]:
+def _ints(x: Sequence[int], field: str, owner: object = None) -> tuple[int, ...]:
+    """Return ``x`` as a tuple of ints; raise ConfigError naming ``field`` (see :func:`_floats`)."""
     try:
         return tuple(map(int, x))
     except (TypeError, ValueError):
-        raise ConfigError(field, x, "a sequence of integers") from None
+        raise ConfigError(_name(owner, field), x, "a sequence of integers") from None
+
+
+def _name(owner: object, field: str) -> str:
+    return field if owner is None else f"{type(owner).__name__}.{field}"
 
 
 def public_state(cls: type) -> type:
@@ -114,9 +123,10 @@ class GoodsPublic(PublicState):
     prices: tuple[float, ...] | None
 
     def __post_init__(self) -> None:
-        self._set("remaining", _floats(self.remaining, f"{type(self).__name__}.remaining"))
-        require(self.remaining is not None, f"{type(self).__name__}.remaining", None, "a capacity per good")
-        self._set("prices", _floats(self.prices, f"{type(self).__name__}.prices"))
+        self._set("remaining", _floats(self.remaining, "remaining", self))
+        if self.remaining is None:
+            raise ConfigError(_name(self, "remaining"), None, "a capacity per good")
+        self._set("prices", _floats(self.prices, "prices", self))
 
     def price_vector(self, size: int) -> np.ndarray | None:
         """Return the posted prices of ``size`` goods/objects (SEM's null-option price dropped).
@@ -168,10 +178,12 @@ class BundlesPublic(GoodsPublic):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require(self.phase in ("sample", "online"), "BundlesPublic.phase", self.phase, '"sample" or "online"')
+        if self.phase != "online" and self.phase != "sample":
+            raise ConfigError("BundlesPublic.phase", self.phase, '"sample" or "online"')
         for k in ("budgets", "types", "seen_type_counts"):
             v = getattr(self, k)
-            require(v is None or isinstance(v, Mapping), f"BundlesPublic.{k}", type(v).__name__, "a mapping or None")
+            if not (v is None or type(v) is dict or isinstance(v, Mapping)):
+                raise ConfigError(f"BundlesPublic.{k}", type(v).__name__, "a mapping or None")
 
     def budget_table(self) -> list[tuple[BundleRanking, list[tuple[float, float]]]]:
         """Return f as ``[(type, [(budget, probability), ...]), ...]`` (empty during the sample).
@@ -262,14 +274,17 @@ class ProcurementPublic(PublicState):
     STAGES: ClassVar[tuple[str, ...]] = ("sample", "single", "posted", "closed")
 
     def __post_init__(self) -> None:
-        require(self.stage in self.STAGES, "ProcurementPublic.stage", self.stage, f"one of {list(self.STAGES)}")
+        # (the messages are built only on failure: construction is on every tick's path)
+        if self.stage not in self.STAGES:
+            raise ConfigError("ProcurementPublic.stage", self.stage, f"one of {list(self.STAGES)}")
         self._set("hired", _ints(self.hired, "ProcurementPublic.hired"))
         self._set("solutions", tuple(_ints(s, "ProcurementPublic.solutions") for s in self.solutions))
         self._set("budget_left", _floats(self.budget_left, "ProcurementPublic.budget_left"))
-        require(len(self.budget_left) == len(self.solutions), "ProcurementPublic.budget_left", self.budget_left,
-                f"one remaining budget per solution ({len(self.solutions)})")
-        require(self.route in (None, "max_marginal", "random"), "ProcurementPublic.route", self.route,
-                'None, "max_marginal" or "random"')
+        if self.budget_left is None or len(self.budget_left) != len(self.solutions):
+            raise ConfigError("ProcurementPublic.budget_left", self.budget_left,
+                              f"one remaining budget per solution ({len(self.solutions)})")
+        if self.route not in (None, "max_marginal", "random"):
+            raise ConfigError("ProcurementPublic.route", self.route, 'None, "max_marginal" or "random"')
 
 
 @public_state

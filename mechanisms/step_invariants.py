@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import is_
 
 import numpy as np
 
@@ -22,30 +23,38 @@ def checked_step(mech: OnlineMechanism, tick: int, reports: Sequence[Report]) ->
     other than exactly one outcome per report (same agents, same order, this tick), or, for
     capacity-respecting mechanisms, leaves a capacity negative.
     """
-    ids = [r.agent for r in reports]
-    if len(set(ids)) != len(ids):
+    given = list(reports)
+    ids = [r.agent for r in given]
+    if len(ids) > 1 and len(set(ids)) != len(ids):
         raise InvariantError(f"tick {tick}: an agent reports twice in one tick: {ids}")
     # a copy: a mechanism that edits the list it is given must not change the schedule the
     # auditor replays, nor what its outcomes are compared with; editing it breaks the protocol
-    given = list(reports)
     try:
         outs = mech.step(tick, given)
     except (InvariantError, ConfigError):  # a breach it detected itself; a report it refuses (bad input)
         raise
     except Exception as e:  # a crash of the mechanism: a protocol breach naming where, traceback kept
         raise InvariantError(f"{mech.spec.name} tick {tick}: step raised {type(e).__name__}: {e}") from e
-    if len(given) != len(ids) or any(g is not r for g, r in zip(given, reports)):
+    if len(given) != len(ids) or not all(map(is_, given, reports)):
         raise InvariantError(f"{mech.spec.name} tick {tick}: step changed the list of reports it was given")
-    if len(outs) != len(ids) or any(o.agent != a for o, a in zip(outs, ids)):
-        raise InvariantError(f"{mech.spec.name} tick {tick}: outcomes {[o.agent for o in outs]} "
-                             f"do not match the arrivals {ids}")
-    for o in outs:
-        if o.tick != tick:
-            raise InvariantError(f"{mech.spec.name}: outcome of agent {o.agent} stamped tick {o.tick}, not {tick}")
     try:
-        rem = mech.remaining()
-    except Exception as e:  # noqa: BLE001  (a crash of the protocol's capacity report)
-        raise InvariantError(f"{mech.spec.name} tick {tick}: remaining() raised {type(e).__name__}: {e}") from e
-    if rem is not None and mech.enforces_capacity and np.any(rem < -CAPACITY_TOL):
-        raise InvariantError(f"{mech.spec.name} tick {tick}: capacity exceeded, remaining {rem.tolist()}", "capacity")
+        agents = [o.agent for o in outs]
+        ticks = [o.tick for o in outs]
+    except (AttributeError, TypeError):
+        raise InvariantError(f"{mech.spec.name} tick {tick}: step returned {type(outs).__name__}, "
+                             f"not a list of outcomes, one per arrival") from None
+    if agents != ids:
+        raise InvariantError(f"{mech.spec.name} tick {tick}: outcomes {agents} do not match the arrivals {ids}")
+    for o, t in zip(outs, ticks):
+        if t != tick:
+            raise InvariantError(f"{mech.spec.name}: outcome of agent {o.agent} stamped tick {t}, not {tick}")
+    if mech.enforces_capacity:  # (a mechanism that may exceed capacity reports remaining() for display only)
+        try:
+            rem = mech.remaining()
+        except Exception as e:  # noqa: BLE001  (a crash of the protocol's capacity report)
+            raise InvariantError(f"{mech.spec.name} tick {tick}: remaining() raised {type(e).__name__}: {e}") from e
+        if rem is not None and \
+                (rem if type(rem) is np.ndarray else np.asarray(rem, dtype=np.float64)).min(initial=0.0) < -CAPACITY_TOL:
+            raise InvariantError(f"{mech.spec.name} tick {tick}: capacity exceeded, remaining "
+                                 f"{np.asarray(rem).tolist()}", "capacity")
     return outs
