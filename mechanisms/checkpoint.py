@@ -248,6 +248,36 @@ class ConstantState:
 _ABSENT = object()
 
 
+class InMemory:
+    """A snapshot kept as objects: ``__getstate__()`` of a :class:`ConstantState` (see :meth:`Snapshotter.dump`).
+
+    ``copies`` names the per-copy containers each load gets its own copy of (a bytearray is
+    kept as bytes); every other value is immutable or of a kind snapshots share. A packed
+    buffer (the last item of a 4-tuple state) is copied per load too.
+    """
+
+    __slots__ = ("cls", "state", "copies")
+
+    def __init__(self, cls: type, state: dict[str, Any] | tuple[Any, ...], copies: tuple[str, ...]):
+        self.cls, self.state, self.copies = cls, state, copies  # (a packed buffer is __getstate__'s own: owned here)
+
+    def load(self) -> Any:
+        """Return a fresh object in the snapshot's state."""
+        st = self.state
+        d = st[1] if type(st) is tuple else st
+        if self.copies:
+            d = d.copy()
+            for k in self.copies:
+                v = d[k]
+                d[k] = bytearray(v) if type(v) is bytes else type(v)(v)
+        obj = self.cls.__new__(self.cls)
+        if type(st) is tuple:
+            obj.__setstate__((st[0], d, st[2], bytearray(st[3])) if len(st) == 4 else (st[0], d))
+        else:
+            obj.__setstate__(d if self.copies else d.copy())
+        return obj
+
+
 class Snapshotter:
     """Copies of a mechanism's state that share immutable objects (see the module docstring).
 
@@ -266,6 +296,7 @@ class Snapshotter:
         # type -> 0 (copied), 1 (shared), 2 (an array: shared when read-only and owning its data)
         self._kinds: dict[type, int] = {}
         self._mech_types: set[type] = set()
+        self._plain_classes: dict[type, bool] = {}
         self.uses_pickle = True
 
     def _is_shared(self, t: type) -> bool:
@@ -284,8 +315,16 @@ class Snapshotter:
         self._kinds[t] = k
         return k
 
-    def dump(self, mech: OnlineMechanism) -> Any:
-        """Return a snapshot of ``mech`` (bytes, or a deep copy when the state does not pickle)."""
+    def dump(self, mech: OnlineMechanism, *, in_memory: bool = False) -> Any:
+        """Return a snapshot of ``mech`` (bytes, or a deep copy when the state does not pickle).
+
+        With ``in_memory`` (a snapshot about to be loaded a few times, as a forward sweep's
+        state before a tick is), a :class:`ConstantState` whose per-copy attributes are all
+        atomic values, bytearrays, flat dicts or lists of atomic values, or objects snapshots
+        share is kept as an :class:`InMemory` copy instead: loading it copies those
+        containers and skips the pickle machinery (the same state as a pickled snapshot
+        loads, see :meth:`_in_memory`). Any other state is pickled as usual.
+        """
         mt = type(mech)
         if mt not in self._mech_types:
             extra = tuple(getattr(mt, "snapshot_shared", ()))
@@ -294,6 +333,10 @@ class Snapshotter:
                 self._kind_cache.clear()
                 self._kinds.clear()
             self._mech_types.add(mt)
+        if in_memory:
+            snap = self._in_memory(mech)
+            if snap is not None:
+                return snap
         if self.uses_pickle:
             buf = io.BytesIO()
             p = _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
@@ -320,8 +363,62 @@ class Snapshotter:
                 self.uses_pickle = False  # e.g. a lambda in the state: deep copies from now on
         return ("deepcopy", copy.deepcopy(mech))
 
+    def _in_memory(self, mech: OnlineMechanism) -> InMemory | None:
+        """Return an :class:`InMemory` snapshot of ``mech``, or None when its state needs pickling.
+
+        Only for a :class:`ConstantState` that pickles as ``cls.__new__(cls)`` plus
+        ``__setstate__`` (no reduce hooks of its own): then the pickled snapshot would hold
+        exactly ``__getstate__()``'s values, copied except for the kinds snapshots share.
+        Here every per-copy value must be atomic (kept: immutable), a bytearray (kept as
+        bytes, a new bytearray per load), a dict or list of atomic values (copied now and per
+        load), or of a kind :meth:`dump` shares (kept); the packed buffer is copied per load.
+        So each load is a deep copy as unpickling would make, with the same shared objects.
+        """
+        cls = type(mech)
+        ok = self._plain_classes.get(cls)
+        if ok is None:
+            ok = self._plain_classes[cls] = (
+                isinstance(mech, ConstantState) and cls.__reduce_ex__ is object.__reduce_ex__
+                and cls.__reduce__ is object.__reduce__ and not hasattr(cls, "__getnewargs_ex__")
+                and not hasattr(cls, "__getnewargs__") and cls.__new__ is object.__new__)
+        if not ok:
+            return None
+        st = mech.__getstate__()
+        state = st[1] if type(st) is tuple else st  # (a fresh dict: ConstantState.__getstate__ copies)
+        kinds, kind_of = self._kinds, self._kind
+        copies: list[str] = []
+        for k, v in state.items():
+            t = type(v)
+            if t in _ATOMIC:
+                continue
+            if t is bytearray:
+                state[k] = bytes(v)
+                copies.append(k)
+                continue
+            if t is dict:
+                if not (all(type(x) in _ATOMIC for x in v) and all(type(x) in _ATOMIC for x in v.values())):
+                    return None
+                state[k] = dict(v)
+                copies.append(k)
+                continue
+            if t is list:
+                if not all(type(x) in _ATOMIC for x in v):
+                    return None
+                state[k] = list(v)
+                copies.append(k)
+                continue
+            kind = kinds.get(t)
+            if kind is None:
+                kind = kind_of(t)
+            if kind == 1 or (kind == 2 and not v.flags.writeable and v.base is None):
+                continue  # what a pickled snapshot shares (persistent_id in dump)
+            return None
+        return InMemory(cls, st, tuple(copies))
+
     def load(self, snap: Any) -> OnlineMechanism:
         """Return a fresh mechanism object in the state of ``snap``."""
+        if type(snap) is InMemory:
+            return snap.load()
         if isinstance(snap, tuple):
             return copy.deepcopy(snap[1])
         u = pickle.Unpickler(io.BytesIO(snap))
@@ -456,7 +553,7 @@ class CheckpointedRun:
         if t in self.checkpoints:
             snap = self.checkpoints[t]
         elif t == self.tick and self._record is None and self.error is None:  # (a failed step left the live state half-done)
-            snap = self.snap.dump(self.mech)
+            snap = self.snap.dump(self.mech, in_memory=True)
             self.snapshots_taken += 1
         else:
             if t > self.tick:
@@ -466,7 +563,7 @@ class CheckpointedRun:
             for k in range(c, t):
                 checked_step(m, k, self.schedule[k])
                 self.steps += 1
-            snap = self.snap.dump(m)
+            snap = self.snap.dump(m, in_memory=True)
             self.snapshots_taken += 1
         self._exact[t] = snap
         if len(self._exact) > 4:
@@ -510,7 +607,7 @@ class CheckpointedRun:
             if t in dev_ticks:
                 reps = [Report(r.agent, dev[r.agent]) if r.agent in dev else r for r in reps]
                 if keep_states:
-                    states[t] = self.snap.load(self.snap.dump(mech))
+                    states[t] = self.snap.load(self.snap.dump(mech, in_memory=True))
             try:
                 outs = checked_step(mech, t, reps)
                 pub = published(mech) if to_end and self.record_public else None

@@ -138,3 +138,75 @@ def test_procurement_sample_state_is_two_buffers_and_replays_equal_fresh_runs():
         assert rp.replay(d).outcomes == {a: ref.outcomes[a] for a in d.reports}, d
     rp.base.advance()
     assert stage.post is not None and not stage.sample.flags.writeable  # frozen (shared) once N_1 closes
+
+
+def _deep_equal(x, y) -> bool:
+    """Value equality through arrays, containers, dataclasses and plain objects (types must match)."""
+    import dataclasses
+
+    if type(x) is not type(y):
+        return False
+    if isinstance(x, np.ndarray):
+        return x.dtype == y.dtype and x.shape == y.shape and x.flags.writeable == y.flags.writeable \
+            and np.array_equal(x, y)
+    if isinstance(x, (list, tuple)):
+        return len(x) == len(y) and all(_deep_equal(a, b) for a, b in zip(x, y))
+    if isinstance(x, dict):
+        return x.keys() == y.keys() and all(_deep_equal(x[k], y[k]) for k in x)
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return all(_deep_equal(getattr(x, f.name), getattr(y, f.name)) for f in dataclasses.fields(x))
+    if hasattr(x, "__dict__") and not isinstance(x, type):
+        return _deep_equal(vars(x), vars(y))
+    return bool(x == y)
+
+
+@pytest.mark.parametrize("policy", ["paper", "hard"])
+def test_in_memory_snapshots_load_the_state_a_pickled_snapshot_loads(policy):
+    """Snapshotter.dump(in_memory=True) (the forward sweep's state before a tick): each load equals
+    the pickled snapshot's load, shares the same objects, and is independent of the others."""
+    from mechanisms.checkpoint import InMemory
+    from mechanisms.rng import Streams
+
+    market, types, sched, params = ocam_market(90)
+    mech = make_mechanism("ocam", market, {**params, "capacity_policy": policy})
+    mech.start(Streams(2))
+    sn = Snapshotter()
+    kinds = set()
+    for t in range(len(sched)):
+        if t % 7 == 0 or abs(t - mech.sample_size) <= 1:
+            mem, pk = sn.dump(mech, in_memory=True), sn.dump(mech)
+            kinds.add(type(mem))
+            a, b, c = sn.load(mem), sn.load(pk), sn.load(mem)
+            assert _deep_equal(a.__dict__, b.__dict__) and _deep_equal(c.__dict__, b.__dict__), t
+            for k in getattr(b, "_constants", {}):  # shared exactly as a pickled snapshot shares
+                if k not in b._constants.copied:
+                    assert getattr(a, k) is getattr(b, k), (t, k)
+            for k, v in vars(b).items():  # per-copy containers are each load's own
+                if type(v) in (bytearray, dict, list) or (type(v) is np.ndarray and v.flags.writeable):
+                    assert getattr(a, k) is not getattr(c, k), (t, k)
+            a.step(t, sched[t])  # stepping one load changes neither the snapshot nor another load
+            assert _deep_equal(c.__dict__, sn.load(pk).__dict__) and _deep_equal(sn.load(mem).__dict__,
+                                                                                   sn.load(pk).__dict__), t
+            b.step(t, sched[t])
+            assert _deep_equal(a.__dict__, b.__dict__)
+        mech.step(t, sched[t])
+    assert kinds == {InMemory, bytes}  # the sample's state (a set, types) is pickled; afterwards in memory
+
+
+def test_in_memory_snapshots_fall_back_to_pickle_for_state_they_cannot_copy_flat():
+    sn = Snapshotter()
+    s = _Stage()  # per-copy state: a writeable array and a functools.partial
+    assert isinstance(sn.dump(s, in_memory=True), bytes)
+    s.coin, s.scratch = None, None
+    s.log = [1, 2.0, "x"]
+    s.counts = {1: 2}
+    s.buf = bytearray(b"ab")
+    mem = sn.dump(s, in_memory=True)
+    assert not isinstance(mem, bytes)
+    a, b = sn.load(mem), sn.load(mem)
+    a.log.append(3)
+    a.counts[5] = 6
+    a.buf[0] = 0
+    assert b.log == s.log == [1, 2.0, "x"] and b.counts == s.counts == {1: 2} and b.buf == s.buf == bytearray(b"ab")
+    s.log = [[1]]  # a nested container: pickled, never shared
+    assert isinstance(sn.dump(s, in_memory=True), bytes)
