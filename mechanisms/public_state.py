@@ -70,6 +70,9 @@ def public_state(cls: type) -> type:
     known = frozenset(names)
     cls.field_names = names
     init = cls.__init__
+    # the generated __init__ sets each field through object.__setattr__ (frozen) and then calls
+    # __post_init__; with every field given by name (checked below) one dict update does the same
+    direct = not any("__slots__" in vars(c) for c in cls.__mro__ if c is not object)
 
     def __init__(self: PublicState, *args: Any, **values: Any) -> None:
         if args or values.keys() != known:  # the messages are built only on failure (hot path)
@@ -79,7 +82,13 @@ def public_state(cls: type) -> type:
             for k in names:
                 require(k in values, f"{cls.__name__}.{k}", "missing",
                         "a value (every field of a public state is given; None means nothing published yet)")
-        init(self, **values)
+        if direct:
+            self.__dict__.update(values)
+            post = getattr(self, "__post_init__", None)
+            if post is not None:
+                post()
+        else:
+            init(self, **values)
 
     __init__.__doc__ = init.__doc__
     cls.__init__ = __init__
