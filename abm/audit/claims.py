@@ -224,8 +224,8 @@ def _query_state(case: DeviationCase, agent: int, deviating: bool):
     return st
 
 
-def _truthful_distribution(case: DeviationCase, agent: int) -> dict[int, float] | None:
-    """Return the distribution declared for ``agent`` reporting its true type at its arrival.
+def _truthful_distribution(case: DeviationCase, agent: int) -> tuple[dict[int, float] | None, frozenset[int] | None]:
+    """Return the distribution declared for ``agent`` reporting its true type at its arrival, and its support.
 
     One question per agent and baseline, asked once and reused by every deviation of the
     agent (each still checks its realised truthful outcome against it).
@@ -235,16 +235,15 @@ def _truthful_distribution(case: DeviationCase, agent: int) -> dict[int, float] 
     cache = rp.__dict__.get("_truthful_distributions")
     if cache is None:
         cache = rp.__dict__.setdefault("_truthful_distributions", {})
-    hit = cache.get(key, _MISSING)
-    if hit is _MISSING:
+    hit = cache.get(key)
+    if hit is None:
         if len(cache) > 4096:
             cache.clear()
         st = _query_state(case, agent, False)
-        hit = cache[key] = declared_distribution(st, agent, case.true_types[agent]) if st is not None else None
+        d = declared_distribution(st, agent, case.true_types[agent]) if st is not None else None
+        hit = cache[key] = (d, None if d is None else frozenset(d))
     return hit
 
-
-_MISSING = object()
 
 
 def supports(case: DeviationCase) -> tuple[dict[int, frozenset[int]], dict[int, frozenset[int]], str]:
@@ -260,16 +259,22 @@ def supports(case: DeviationCase) -> tuple[dict[int, frozenset[int]], dict[int, 
     agents = dev.agents
     t_ex: dict[int, dict[int, float] | None] = {}
     d_ex: dict[int, dict[int, float] | None] = {}
+    t_sup: dict[int, frozenset[int]] = {}
+    declared = True
     for a in agents:
-        t_ex[a] = _truthful_distribution(case, a)
-        st_d = _query_state(case, a, True)
-        d_ex[a] = declared_distribution(st_d, a, dev.reports[a]) if st_d is not None else None
-    if all(t_ex[a] is not None and d_ex[a] is not None for a in agents):
+        t_ex[a], t_sup_a = _truthful_distribution(case, a)
+        # a unilateral deviator's state before its tick is the truthful run's (the same copy)
+        st_d = _query_state(case, a, dev.size > 1)
+        d_ex[a] = d = declared_distribution(st_d, a, dev.reports[a]) if st_d is not None else None
+        if t_sup_a is None or d is None:
+            declared = False
+        else:
+            t_sup[a] = t_sup_a
+    if declared:
         bad = [a for a in agents if int(case.truth[a].bundle) not in t_ex[a]  # type: ignore[operator]
                or int(case.dev[a].bundle) not in d_ex[a]]  # type: ignore[operator]
         if not bad:
-            return ({a: frozenset(t_ex[a]) for a in agents}, {a: frozenset(d_ex[a]) for a in agents},  # type: ignore[arg-type]
-                    "declared, verified")
+            return t_sup, {a: frozenset(d_ex[a]) for a in agents}, "declared, verified"  # type: ignore[arg-type]
         a = bad[0]
         case.findings.append(Finding(
             "distribution", f"agent {a}: the declared outcome distribution excludes the realised outcome "
@@ -345,10 +350,19 @@ def check_gsp1(case: DeviationCase, claim: Claim) -> ClaimResult:
         true = case.true_types[a]
         if not isinstance(true, BundleRanking):
             return ClaimResult(claim.key, NOT_APPLICABLE, detail="GSP1 is defined for bundle allocations")
-        pairs = [(x, y) for x in t_sup[a] for y in d_sup[a]]
-        if all(weakly_better_bundle(true, x, y) for x, y in pairs):
+        ts, ds = t_sup[a], d_sup[a]
+        c = case.comparisons.get(a)
+        if c is not None and len(ts) == 1 and len(ds) == 1 and c.within_one is not None \
+                and ts == {case.truth[a].bundle} and ds == {case.dev[a].bundle}:
+            # one pair, the realised one: the comparison already judged it (compare_bundles)
+            weakly, within = not c.profitable, c.within_one
+        else:
+            pairs = [(x, y) for x in ts for y in ds]
+            weakly = all(weakly_better_bundle(true, x, y) for x, y in pairs)
+            within = all(better_by_at_most_one_object(true, x, y) for x, y in pairs)
+        if weakly:
             cond_i.append(a)
-        if not all(better_by_at_most_one_object(true, x, y) for x, y in pairs):
+        if not within:
             cond_ii_fail.append(a)
     info = f"supports {method}"
     if not cond_ii_fail:
