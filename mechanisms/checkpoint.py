@@ -15,6 +15,9 @@ provides that, for every mechanism, through the online protocol only (``start``,
   ``snapshot_shared``) are shared between snapshots rather than copied; a plain numeric array
   is stored as one buffer (numpy's own reduction costs several calls per array).
   A mechanism whose state cannot be pickled is copied with :func:`copy.deepcopy` instead.
+  A snapshot about to be loaded a few times (a forward sweep's state before a tick) of a
+  :class:`ConstantState` with flat per-copy attributes is kept as objects (:class:`InMemory`),
+  each load copying what can change: the same state a pickled snapshot loads, without pickle.
 - :class:`ConstantState` is a mixin for a mechanism's state objects: the attributes it names
   as no longer changing (OCAM's posted prices and f once the sample has closed, a procurement
   stage's parameters) travel as one shared object, so a checkpoint copies what an arrival changes.
