@@ -24,9 +24,9 @@ def checked_step(mech: OnlineMechanism, tick: int, reports: Sequence[Report]) ->
     capacity-respecting mechanisms, leaves a capacity negative.
     """
     given = list(reports)
-    ids = [r.agent for r in given]
-    if len(ids) > 1 and len(set(ids)) != len(ids):
-        raise InvariantError(f"tick {tick}: an agent reports twice in one tick: {ids}")
+    n = len(given)
+    if n > 1 and len({r.agent for r in given}) != n:
+        raise InvariantError(f"tick {tick}: an agent reports twice in one tick: {[r.agent for r in given]}")
     # a copy: a mechanism that edits the list it is given must not change the schedule the
     # auditor replays, nor what its outcomes are compared with; editing it breaks the protocol
     try:
@@ -35,19 +35,24 @@ def checked_step(mech: OnlineMechanism, tick: int, reports: Sequence[Report]) ->
         raise
     except Exception as e:  # a crash of the mechanism: a protocol breach naming where, traceback kept
         raise InvariantError(f"{mech.spec.name} tick {tick}: step raised {type(e).__name__}: {e}") from e
-    if len(given) != len(ids) or not all(map(is_, given, reports)):
+    if len(given) != n or not all(map(is_, given, reports)):
         raise InvariantError(f"{mech.spec.name} tick {tick}: step changed the list of reports it was given")
-    try:
-        agents = [o.agent for o in outs]
-        ticks = [o.tick for o in outs]
+    try:  # one pass over the outcomes (this is on every step of every replay); messages built on failure
+        ok = len(outs) == n
+        if ok:
+            for o, r in zip(outs, given):
+                if o.agent != r.agent:
+                    ok = False
+                    break
+                if o.tick != tick:
+                    raise InvariantError(f"{mech.spec.name}: outcome of agent {o.agent} stamped tick {o.tick}, "
+                                         f"not {tick}")
     except (AttributeError, TypeError):
         raise InvariantError(f"{mech.spec.name} tick {tick}: step returned {type(outs).__name__}, "
                              f"not a list of outcomes, one per arrival") from None
-    if agents != ids:
-        raise InvariantError(f"{mech.spec.name} tick {tick}: outcomes {agents} do not match the arrivals {ids}")
-    for o, t in zip(outs, ticks):
-        if t != tick:
-            raise InvariantError(f"{mech.spec.name}: outcome of agent {o.agent} stamped tick {t}, not {tick}")
+    if not ok:
+        raise InvariantError(f"{mech.spec.name} tick {tick}: outcomes {[getattr(o, 'agent', o) for o in outs]} "
+                             f"do not match the arrivals {[r.agent for r in given]}")
     if mech.enforces_capacity:  # (a mechanism that may exceed capacity reports remaining() for display only)
         try:
             rem = mech.remaining()
