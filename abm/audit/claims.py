@@ -245,7 +245,6 @@ def _truthful_distribution(case: DeviationCase, agent: int) -> tuple[dict[int, f
     return hit
 
 
-
 def supports(case: DeviationCase) -> tuple[dict[int, frozenset[int]], dict[int, frozenset[int]], str]:
     """Return (truthful supports, deviating supports, method) for the deviation's members.
 
