@@ -66,11 +66,12 @@ class Deviation:
                 self.reports, "a non-empty mapping agent -> declared type")
         require(self.design in DESIGNS, "deviation.design", self.design, f"one of {list(DESIGNS)}")
         object.__setattr__(self, "reports", MappingProxyType({int(a): t for a, t in self.reports.items()}))
+        object.__setattr__(self, "_agents", tuple(sorted(self.reports)))  # (read by every check of the deviation)
 
     @property
     def agents(self) -> tuple[int, ...]:
         """The deviating agents, ascending."""
-        return tuple(sorted(self.reports))
+        return self._agents
 
     @property
     def size(self) -> int:
