@@ -267,17 +267,16 @@ class InMemory:
     def load(self) -> Any:
         """Return a fresh object in the snapshot's state."""
         st = self.state
-        d = st[1] if type(st) is tuple else st
-        if self.copies:
-            d = d.copy()
-            for k in self.copies:
-                v = d[k]
-                d[k] = bytearray(v) if type(v) is bytes else type(v)(v)
+        # a fresh dict per load, as unpickling gives (a __setstate__ may keep the one it is given)
+        d = (st[1] if type(st) is tuple else st).copy()
+        for k in self.copies:
+            v = d[k]
+            d[k] = bytearray(v) if type(v) is bytes else type(v)(v)
         obj = self.cls.__new__(self.cls)
         if type(st) is tuple:
             obj.__setstate__((st[0], d, st[2], bytearray(st[3])) if len(st) == 4 else (st[0], d))
         else:
-            obj.__setstate__(d if self.copies else d.copy())
+            obj.__setstate__(d)
         return obj
 
 
@@ -387,7 +386,9 @@ class Snapshotter:
         if not ok:
             return None
         st = mech.__getstate__()
-        state = st[1] if type(st) is tuple else st  # (a fresh dict: ConstantState.__getstate__ copies)
+        # our own copy of the attribute dict (a __getstate__ of a subclass may hand out a live one)
+        state = dict(st[1] if type(st) is tuple else st)
+        st = (st[0], state, *st[2:]) if type(st) is tuple else state
         kinds, kind_of = self._kinds, self._kind
         copies: list[str] = []
         for k, v in state.items():

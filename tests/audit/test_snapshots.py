@@ -249,3 +249,36 @@ def test_in_memory_and_pickled_snapshots_load_equal_states_for_every_registered_
             compared += 1
             break  # one accepted market per kind
     assert compared >= 1, f"{name}: no representative market accepted"
+
+
+def test_an_in_memory_snapshot_never_edits_the_state_a_getstate_hands_out():
+    class Live(ConstantState):
+        def __getstate__(self):
+            return self.__dict__  # a subclass that hands out its live attribute dict
+
+    s = Live()
+    s.buf, s.log, s.n = bytearray(b"xy"), [1, 2], 3
+    sn = Snapshotter()
+    mem = sn.dump(s, in_memory=True)
+    assert type(s.buf) is bytearray and s.buf == bytearray(b"xy") and s.log == [1, 2]
+    a = sn.load(mem)
+    a.buf[0] = 0
+    a.log.append(9)
+    assert s.buf == bytearray(b"xy") and s.log == [1, 2] and sn.load(mem).buf == bytearray(b"xy")
+
+
+def test_an_in_memory_load_hands_each_state_its_own_attribute_dict():
+    class Keeps(ConstantState):
+        SNAPSHOT_CONSTANTS = ("name",)  # so the state travels as (constants, attribute dict)
+
+        def __setstate__(self, state):
+            self.__dict__ = state[1]  # keeps the dict it is given
+            self.__dict__.update(state[0])
+
+    s = Keeps()
+    s.name, s.n = "k", 1
+    sn = Snapshotter()
+    mem = sn.dump(s, in_memory=True)
+    a = sn.load(mem)
+    a.n = 2
+    assert sn.load(mem).n == 1
