@@ -250,6 +250,10 @@ class ConstantState:
 
 _ABSENT = object()
 
+#: Largest dict or list an in-memory snapshot checks item by item; a larger one (OCAM's record of
+#: exhausted goods per agent under the hard policy grows with n) is pickled, at C speed.
+_FLAT_LIMIT = 64
+
 
 class InMemory:
     """A snapshot kept as objects: ``__getstate__()`` of a :class:`ConstantState` (see :meth:`Snapshotter.dump`).
@@ -372,8 +376,9 @@ class Snapshotter:
         ``__setstate__`` (no reduce hooks of its own): then the pickled snapshot would hold
         exactly ``__getstate__()``'s values, copied except for the kinds snapshots share.
         Here every per-copy value must be atomic (kept: immutable), a bytearray (kept as
-        bytes, a new bytearray per load), a dict or list of atomic values (copied now and per
-        load), or of a kind :meth:`dump` shares (kept); the packed buffer is copied per load.
+        bytes, a new bytearray per load), a dict or list of at most :data:`_FLAT_LIMIT` atomic
+        values (copied now and per load), or of a kind :meth:`dump` shares (kept); the packed
+        buffer is copied per load.
         So each load is a deep copy as unpickling would make, with the same shared objects.
         """
         cls = type(mech)
@@ -400,13 +405,14 @@ class Snapshotter:
                 copies.append(k)
                 continue
             if t is dict:
-                if not (all(type(x) in _ATOMIC for x in v) and all(type(x) in _ATOMIC for x in v.values())):
+                if len(v) > _FLAT_LIMIT or not (all(type(x) in _ATOMIC for x in v)
+                                                and all(type(x) in _ATOMIC for x in v.values())):
                     return None
                 state[k] = dict(v)
                 copies.append(k)
                 continue
             if t is list:
-                if not all(type(x) in _ATOMIC for x in v):
+                if len(v) > _FLAT_LIMIT or not all(type(x) in _ATOMIC for x in v):
                     return None
                 state[k] = list(v)
                 copies.append(k)

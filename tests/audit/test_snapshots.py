@@ -282,3 +282,15 @@ def test_an_in_memory_load_hands_each_state_its_own_attribute_dict():
     a = sn.load(mem)
     a.n = 2
     assert sn.load(mem).n == 1
+
+
+def test_large_flat_containers_are_pickled_not_checked_item_by_item():
+    from mechanisms.checkpoint import _FLAT_LIMIT
+
+    s = _Stage()
+    s.coin, s.scratch = None, None
+    s.log = list(range(_FLAT_LIMIT))
+    sn = Snapshotter()
+    assert not isinstance(sn.dump(s, in_memory=True), bytes)
+    s.log = list(range(_FLAT_LIMIT + 1))
+    assert isinstance(sn.dump(s, in_memory=True), bytes)
